@@ -1,0 +1,13 @@
+//! Model Orchestrator: a terminal dashboard for local LLMs served by Ollama.
+//!
+//! The library holds everything the binary uses so integration tests can reach it.
+
+pub mod config;
+pub mod duration;
+pub mod fit;
+pub mod host;
+pub mod memory;
+pub mod names;
+pub mod ollama;
+pub mod sanitize;
+pub mod select;

@@ -1,0 +1,59 @@
+//! Model names as Ollama compares them: case-insensitive, with an implicit `:latest`.
+
+/// `llama3` and `llama3:latest` are the same model; case does not matter.
+pub fn same_model(a: &str, b: &str) -> bool {
+    normalize(a) == normalize(b)
+}
+
+pub fn normalize(name: &str) -> String {
+    let lower = name.trim().to_lowercase();
+    let last = lower.rsplit('/').next().unwrap_or(&lower);
+    if last.contains(':') {
+        lower
+    } else {
+        format!("{lower}:latest")
+    }
+}
+
+/// The part before the tag: `qwen2.5-coder` for `qwen2.5-coder:7b`, keeping any
+/// namespace or host (`hf.co/bartowski/x`).
+pub fn base(name: &str) -> &str {
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    match name[slash..].find(':') {
+        Some(i) => &name[..slash + i],
+        None => name,
+    }
+}
+
+/// The tag: `7b` for `qwen2.5-coder:7b`, `latest` when there is none.
+pub fn tag(name: &str) -> &str {
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    match name[slash..].find(':') {
+        Some(i) => &name[slash + i + 1..],
+        None => "latest",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn implicit_latest_and_case() {
+        assert!(same_model("llama3", "LLAMA3:latest"));
+        assert!(!same_model("llama3", "llama3:8b"));
+        assert!(same_model(
+            "hf.co/bartowski/Ministral-8B-Instruct-2410-GGUF:IQ4_XS",
+            "hf.co/bartowski/ministral-8b-instruct-2410-gguf:iq4_xs"
+        ));
+    }
+
+    #[test]
+    fn base_and_tag() {
+        assert_eq!(base("qwen2.5-coder:7b"), "qwen2.5-coder");
+        assert_eq!(tag("qwen2.5-coder:7b"), "7b");
+        assert_eq!(base("localhost:5000/ns/m"), "localhost:5000/ns/m");
+        assert_eq!(tag("localhost:5000/ns/m"), "latest");
+        assert_eq!(base("hf.co/a/b-GGUF:Q4_K_M"), "hf.co/a/b-GGUF");
+    }
+}

@@ -1,0 +1,168 @@
+//! Typed client errors, each able to say what went wrong in plain words.
+
+use std::time::Duration;
+
+use crate::sanitize::clean;
+
+/// Lower-cased substrings Ollama itself uses to classify out-of-memory failures
+/// (`llm/status.go`), plus the CPU fit check's wording.
+const OOM_SUBSTRINGS: &[&str] = &[
+    "out of memory",
+    "out of device memory",
+    "cudamalloc failed",
+    "hipmalloc failed",
+    "failed to allocate",
+    "allocation failed",
+    "not enough memory",
+    "insufficient memory",
+    "vk_error_out_of_device_memory",
+    "erroroutofmemory",
+    "requires more system memory",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OllamaError {
+    /// Connection refused, DNS failure, no route.
+    #[error("cannot reach Ollama at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    /// No answer in time.
+    #[error("Ollama at {url} did not answer within {}s", .after.as_secs_f32())]
+    Timeout { url: String, after: Duration },
+    /// The server answered with an error status.
+    #[error("Ollama answered {status}: {message}")]
+    Status { status: u16, message: String },
+    /// The connection broke while the reply was being read.
+    #[error("connection to {url} broke while reading the reply: {reason}")]
+    Broken { url: String, reason: String },
+    /// The reply was not what the API describes.
+    #[error("unexpected reply from {url}: {reason} (body starts: {excerpt:?})")]
+    Decode {
+        url: String,
+        reason: String,
+        excerpt: String,
+    },
+    /// A setting such as the host URL is unusable.
+    #[error("{0}")]
+    Config(String),
+}
+
+impl OllamaError {
+    pub fn status(status: u16, body: &str) -> Self {
+        // `{"error": "..."}` normally; old servers send plain text (`404 page not found`).
+        let message = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+            .unwrap_or_else(|| body.trim().to_string());
+        let message = if message.is_empty() {
+            canonical_reason(status).to_string()
+        } else {
+            clean(&message)
+        };
+        OllamaError::Status { status, message }
+    }
+
+    pub fn decode(url: &str, reason: impl std::fmt::Display, body: &[u8]) -> Self {
+        let text = String::from_utf8_lossy(&body[..body.len().min(80)]);
+        OllamaError::Decode {
+            url: url.to_string(),
+            reason: clean(&reason.to_string()),
+            excerpt: clean(&text),
+        }
+    }
+
+    /// The server's own message, when it sent one.
+    pub fn server_message(&self) -> Option<&str> {
+        match self {
+            OllamaError::Status { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    pub fn is_out_of_memory(&self) -> bool {
+        self.server_message().is_some_and(|m| {
+            let m = m.to_lowercase();
+            OOM_SUBSTRINGS.iter().any(|s| m.contains(s))
+        })
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, OllamaError::Status { status: 404, .. })
+    }
+
+    /// Network-level trouble: the server may come back by itself.
+    pub fn is_connection(&self) -> bool {
+        matches!(
+            self,
+            OllamaError::Unreachable { .. }
+                | OllamaError::Timeout { .. }
+                | OllamaError::Broken { .. }
+        )
+    }
+
+    /// One short sentence for a status line or stderr.
+    pub fn plain(&self) -> String {
+        match self {
+            OllamaError::Status { message, .. } if self.is_out_of_memory() => {
+                format!("not enough memory: {message}")
+            }
+            OllamaError::Status { status, message } if *status == 404 => {
+                format!("not found: {message}")
+            }
+            OllamaError::Status { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+fn canonical_reason(status: u16) -> &'static str {
+    match status {
+        400 => "bad request",
+        401 => "unauthorised",
+        403 => "forbidden (the server refused this host name)",
+        404 => "not found",
+        405 => "method not allowed",
+        500 => "internal server error",
+        502 => "bad gateway",
+        503 => "server busy",
+        _ => "error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_json_and_plain_text_errors() {
+        let e = OllamaError::status(404, r#"{"error":"model 'foo' not found"}"#);
+        assert_eq!(e.server_message(), Some("model 'foo' not found"));
+        assert!(e.is_not_found());
+        let e = OllamaError::status(404, "404 page not found");
+        assert_eq!(e.server_message(), Some("404 page not found"));
+        let e = OllamaError::status(403, "");
+        assert!(e.plain().contains("forbidden"));
+    }
+
+    #[test]
+    fn recognises_ollama_out_of_memory_texts() {
+        for msg in [
+            "model requires more system memory (12.3 GiB) than is available (9.8 GiB)",
+            "llama runner process has terminated: cudaMalloc failed: out of memory",
+            "ggml_backend_cuda_buffer_type_alloc_buffer: allocation failed",
+            "VK_ERROR_OUT_OF_DEVICE_MEMORY",
+        ] {
+            let body = serde_json::json!({ "error": msg }).to_string();
+            let e = OllamaError::status(500, &body);
+            assert!(e.is_out_of_memory(), "{msg}");
+            assert!(e.plain().starts_with("not enough memory"));
+        }
+        let e = OllamaError::status(500, r#"{"error":"model runner has unexpectedly stopped"}"#);
+        assert!(!e.is_out_of_memory());
+    }
+
+    #[test]
+    fn server_text_is_sanitised() {
+        let e = OllamaError::status(500, "{\"error\":\"bad\\u001b[2Jthing\\u0007\"}");
+        assert_eq!(e.server_message(), Some("badthing"));
+    }
+}

@@ -1,0 +1,13 @@
+//! The Ollama HTTP API: client, wire types and errors.
+
+pub mod client;
+pub mod error;
+pub mod types;
+pub mod wire;
+
+pub use client::Client;
+pub use error::OllamaError;
+pub use types::{
+    Architecture, Expiry, GenerateResponse, ModelDetails, ModelEntry, PullEvent, RunningModel,
+    ShowResponse,
+};
