@@ -5,6 +5,7 @@
 pub mod config;
 pub mod duration;
 pub mod fit;
+pub mod format;
 pub mod host;
 pub mod memory;
 pub mod names;
