@@ -11,3 +11,4 @@ pub mod names;
 pub mod ollama;
 pub mod sanitize;
 pub mod select;
+pub mod sim;
