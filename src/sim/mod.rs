@@ -40,7 +40,7 @@ mod faults;
 mod generate;
 pub mod keep_alive;
 mod pull;
-pub mod sched;
+mod sched;
 mod server;
 
 use std::sync::{Mutex, MutexGuard};
@@ -119,6 +119,17 @@ impl SimOptions {
             ram_other: 0,
             pull_step: Duration::from_millis(1),
             sweep_interval: Duration::from_millis(10),
+            ..SimOptions::default()
+        }
+    }
+
+    /// For `--demo`: a 32 GiB machine with a 12 GiB GPU, loads at 2 GB/s.
+    pub fn demo() -> Self {
+        SimOptions {
+            gpus: vec![GpuSpec {
+                name: "NVIDIA GeForce RTX 4070".into(),
+                vram: 12 * GIB,
+            }],
             ..SimOptions::default()
         }
     }

@@ -196,3 +196,11 @@ async fn sweeper(shared: Arc<Shared>) {
         }
     }
 }
+
+impl std::fmt::Debug for SimHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimHandle")
+            .field("url", &self.url())
+            .finish()
+    }
+}
