@@ -15,3 +15,4 @@ pub mod ollama;
 pub mod report;
 pub mod sanitize;
 pub mod select;
+pub mod sim;
