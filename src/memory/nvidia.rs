@@ -102,5 +102,14 @@ mod tests {
         let read = gpus.read();
         assert!(read.len() <= gpus.names.len());
         assert!(read.iter().all(|g| g.used <= g.total && !g.name.is_empty()));
+        // Set on a machine known to have an NVIDIA GPU and driver.
+        if std::env::var_os("EXPECT_NVIDIA_GPU").is_some() {
+            eprintln!("NVML readings: {read:?}");
+            assert!(gpus.is_available(), "NVML found no GPU: {gpus:?}");
+            assert!(
+                !read.is_empty() && read.iter().all(|g| g.total > 0),
+                "{read:?}"
+            );
+        }
     }
 }
