@@ -1,1 +1,136 @@
-fn main() {}
+//! Figures for the pure core: `fit::verdict` and `select_best_model` over 300
+//! installed models, with three models loaded.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use model_orchestrator::config::Config;
+use model_orchestrator::fit;
+use model_orchestrator::memory::{GpuMemory, MemorySnapshot};
+use model_orchestrator::ollama::{ModelEntry, RunningModel};
+use model_orchestrator::select::{Candidate, Task, select_best_model};
+
+const FAMILIES: [(&str, &str); 8] = [
+    ("llama3.1", "llama"),
+    ("mistral", "llama"),
+    ("qwen2.5", "qwen2"),
+    ("qwen2.5-coder", "qwen2"),
+    ("gemma3", "gemma3"),
+    ("phi3", "phi3"),
+    ("deepseek-r1", "qwen2"),
+    ("nomic-embed-text", "nomic-bert"),
+];
+const SIZES: [(&str, f64); 5] = [
+    ("1b", 1.0),
+    ("3b", 3.0),
+    ("8b", 8.0),
+    ("14b", 14.0),
+    ("32b", 32.0),
+];
+const QUANTS: [(&str, f64); 3] = [("q4_K_M", 0.6), ("q8_0", 1.1), ("fp16", 2.0)];
+
+/// 300 models: 8 families × 5 sizes × 3 quantizations, then numbered variants.
+fn models() -> Vec<ModelEntry> {
+    let mut out = Vec::with_capacity(300);
+    for i in 0..300usize {
+        let (base, family) = FAMILIES[i % FAMILIES.len()];
+        let (size, params) = SIZES[(i / FAMILIES.len()) % SIZES.len()];
+        let (quant, bytes_per_param) = QUANTS[(i / 40) % QUANTS.len()];
+        let mut e = ModelEntry {
+            name: format!("{base}:{size}-v{}-{quant}", i / 120),
+            size: (params * bytes_per_param * 1e9) as u64,
+            ..ModelEntry::default()
+        };
+        e.details.family = family.into();
+        e.details.families = Some(vec![family.into()]);
+        e.details.parameter_size = format!("{params}B");
+        e.details.quantization_level = quant.to_uppercase();
+        e.capabilities = if family == "nomic-bert" {
+            vec!["embedding".into()]
+        } else {
+            vec!["completion".into(), "tools".into()]
+        };
+        out.push(e);
+    }
+    out
+}
+
+fn memory() -> MemorySnapshot {
+    MemorySnapshot {
+        ram_total: 32_000_000_000,
+        ram_available: 9_000_000_000,
+        ram_used: 23_000_000_000,
+        gpus: vec![GpuMemory {
+            name: "GPU".into(),
+            total: 12_000_000_000,
+            used: 7_000_000_000,
+        }],
+        ..MemorySnapshot::default()
+    }
+}
+
+fn loaded(models: &[ModelEntry]) -> Vec<RunningModel> {
+    [7usize, 100, 201]
+        .iter()
+        .map(|&i| RunningModel {
+            name: models[i].name.clone(),
+            size: models[i].size + 500_000_000,
+            ..RunningModel::default()
+        })
+        .collect()
+}
+
+fn bench_verdict(c: &mut Criterion) {
+    let models = models();
+    let (mem, config) = (memory(), Config::default());
+    let loaded = loaded(&models);
+    c.bench_function("fit::verdict × 300 models", |b| {
+        b.iter(|| {
+            for m in &models {
+                black_box(fit::verdict(&m.name, m.size, &mem, &loaded, &config));
+            }
+        })
+    });
+}
+
+fn bench_select(c: &mut Criterion) {
+    let models = models();
+    let cands: Vec<Candidate<'_>> = models
+        .iter()
+        .map(|e| Candidate {
+            entry: e,
+            need: e.size,
+            capabilities: &[],
+        })
+        .collect();
+    let (mem, config) = (memory(), Config::default());
+    let none: [RunningModel; 0] = [];
+    let loaded = loaded(&models);
+    c.bench_function("select_best_model × 300 models (fallback)", |b| {
+        b.iter(|| {
+            black_box(select_best_model(
+                Task::Code,
+                &cands,
+                &mem,
+                &none,
+                &[],
+                &config,
+            ))
+        })
+    });
+    c.bench_function("select_best_model × 300 models (3 loaded)", |b| {
+        b.iter(|| {
+            black_box(select_best_model(
+                Task::General,
+                &cands,
+                &mem,
+                &loaded,
+                &[],
+                &config,
+            ))
+        })
+    });
+}
+
+criterion_group!(benches, bench_verdict, bench_select);
+criterion_main!(benches);

@@ -84,8 +84,15 @@ fn explain(client: &Client, e: OllamaError) -> color_eyre::Report {
     }
 }
 
+/// One reading of this machine's memory; without sysinfo support, zeros (and a note).
 fn memory_now() -> MemorySnapshot {
-    model_orchestrator::memory::SystemMemory::new().read()
+    match model_orchestrator::memory::SystemMemory::new() {
+        Ok(mut m) => m.read(),
+        Err(e) => {
+            eprintln!("model-orchestrator: cannot read memory: {e}");
+            MemorySnapshot::default()
+        }
+    }
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {

@@ -1,10 +1,22 @@
-//! Memory readings: RAM and swap from sysinfo, VRAM per GPU.
+//! Memory readings: RAM and swap from sysinfo, VRAM per GPU (NVIDIA through NVML,
+//! AMD through sysfs), and a short history of readings for the dashboard's chart.
+
+mod amd;
+mod history;
+mod nvidia;
+mod system;
+
+pub use amd::AmdSysfs;
+pub use history::{EventKind, HistoryEvent, MemoryHistory, Sample, Series};
+pub use nvidia::NvidiaGpus;
+pub use system::{MemoryError, SystemMemory};
 
 /// One GPU's memory.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GpuMemory {
     pub name: String,
     pub total: u64,
+    /// Everything not free, including what the driver reserves.
     pub used: u64,
 }
 
@@ -34,6 +46,16 @@ impl MemorySnapshot {
     pub fn vram_total(&self) -> u64 {
         self.gpus.iter().map(|g| g.total).sum()
     }
+
+    pub fn vram_used(&self) -> u64 {
+        self.gpus.iter().map(|g| g.used).sum()
+    }
+}
+
+/// The seed's rule: a model of `model_size` bytes can be loaded when the available
+/// RAM exceeds its size plus the buffer.
+pub fn can_load(snapshot: &MemorySnapshot, model_size: u64, buffer_bytes: u64) -> bool {
+    snapshot.ram_available > model_size.saturating_add(buffer_bytes)
 }
 
 /// Where readings come from: the real machine, the stand-in server, or a test.
@@ -41,33 +63,34 @@ pub trait MemorySource: Send {
     fn read(&mut self) -> MemorySnapshot;
 }
 
-/// Temporary: RAM and swap from sysinfo.
-pub struct SystemMemory {
-    sys: Option<sysinfo::System>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl SystemMemory {
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        SystemMemory {
-            sys: sysinfo::System::new().ok(),
-        }
-    }
-}
-
-impl MemorySource for SystemMemory {
-    fn read(&mut self) -> MemorySnapshot {
-        let Some(sys) = self.sys.as_mut() else {
-            return MemorySnapshot::default();
+    #[test]
+    fn can_load_is_strictly_more_than_size_plus_buffer() {
+        let snap = MemorySnapshot {
+            ram_available: 10,
+            ..MemorySnapshot::default()
         };
-        sys.refresh_memory();
-        MemorySnapshot {
-            ram_total: sys.total_memory(),
-            ram_available: sys.available_memory(),
-            ram_used: sys.used_memory(),
-            swap_total: sys.total_swap(),
-            swap_used: sys.used_swap(),
-            gpus: Vec::new(),
-        }
+        assert!(can_load(&snap, 7, 2));
+        assert!(!can_load(&snap, 8, 2));
+        assert!(!can_load(&snap, u64::MAX, 2));
+    }
+
+    #[test]
+    fn vram_sums_over_gpus() {
+        let gpu = |total, used| GpuMemory {
+            name: "g".into(),
+            total,
+            used,
+        };
+        let snap = MemorySnapshot {
+            gpus: vec![gpu(24, 20), gpu(16, 1), gpu(8, 9)],
+            ..MemorySnapshot::default()
+        };
+        assert_eq!(snap.vram_total(), 48);
+        assert_eq!(snap.vram_used(), 30);
+        assert_eq!(snap.vram_free(), 19); // a used > total reading counts as 0 free
     }
 }

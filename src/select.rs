@@ -1,9 +1,21 @@
-//! Picking the best model for a task.
+//! Picking the best model for a task. Pure: no I/O.
+//!
+//! In the reasons, "free" is the room a model can use now: the larger of free VRAM
+//! and (available RAM + free VRAM − the RAM buffer), the same arithmetic as `fit`.
+
+mod rank;
+
+use std::cmp::Reverse;
 
 use crate::config::Config;
-use crate::fit::Verdict;
+use crate::fit::{self, Verdict};
+use crate::format::gb;
 use crate::memory::MemorySnapshot;
+use crate::names::{self, same_model};
 use crate::ollama::{ModelEntry, RunningModel};
+use crate::sanitize::clean;
+
+pub use rank::{is_embedding, suits};
 
 /// What the user wants a model for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -67,6 +79,7 @@ pub struct Candidate<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pick {
     pub model: String,
+    /// `Loaded`, `FitsGpu` or `Fits`: a pick never needs an unload.
     pub verdict: Verdict,
     /// One line, e.g. "llama3.1:8b needs 6.1 GB, 3.9 GB free → phi3:mini".
     pub reason: String,
@@ -76,12 +89,29 @@ pub struct Pick {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoPick {
     pub reason: String,
+    /// The most preferred model that would fit after unloading loaded, unpinned
+    /// models (its verdict is `FitsIfUnloaded`), when there is one.
+    pub unload_for: Option<Pick>,
+}
+
+/// A suitable candidate with what the ranking needs.
+struct Ranked<'c, 'a> {
+    cand: &'c Candidate<'a>,
+    tier: usize,
+    size: u64,
+    verdict: Verdict,
 }
 
 /// The seed's hierarchy: (1) a loaded suitable model wins; (2) code tasks prefer code
 /// models, else general families in configured order; (3) what does not fit is
 /// dropped; (4) fall back to a smaller quantization of the same model, then smaller
 /// sizes of the same family, then smaller families.
+///
+/// Suitable candidates are ranked by (tier, parameter count ↓, file size ↓, name):
+/// within a tier bigger models come first, and a smaller quantization (same
+/// parameters, smaller file) comes right after its bigger sibling, so walking the
+/// ranking to the first model that fits is exactly the fallback order. `pins` adds to
+/// the config's pins (models never suggested for unloading).
 pub fn select_best_model(
     task: Task,
     models: &[Candidate<'_>],
@@ -90,8 +120,113 @@ pub fn select_best_model(
     pins: &[String],
     config: &Config,
 ) -> Result<Pick, NoPick> {
-    let _ = (task, models, memory, loaded, pins, config);
-    Err(NoPick {
-        reason: "selection is not implemented yet".into(),
-    })
+    let buffer = config.ram_buffer_bytes();
+    let pinned = |n: &str| config.is_pinned(n) || pins.iter().any(|p| same_model(p, n));
+    let mut ranked: Vec<Ranked<'_, '_>> = models
+        .iter()
+        .filter(|c| suits(task, c))
+        .map(|c| Ranked {
+            cand: c,
+            tier: rank::tier(task, c, &config.tasks),
+            size: rank::size_rank(c),
+            verdict: fit::verdict_with(&c.entry.name, c.need, memory, loaded, buffer, pinned),
+        })
+        .collect();
+    ranked.sort_by_cached_key(|r| {
+        let e = r.cand.entry;
+        (
+            r.tier,
+            Reverse(r.size),
+            Reverse(e.size),
+            e.name.to_lowercase(),
+        )
+    });
+    let room = room(memory, buffer);
+    if let Some(r) = ranked.iter().find(|r| r.verdict == Verdict::Loaded) {
+        let reason = format!("{} is already loaded", clean(&r.cand.entry.name));
+        return Ok(pick(r, reason));
+    }
+    match ranked.iter().find(|r| r.verdict.fits_now()) {
+        Some(r) => Ok(pick(r, fit_reason(task, &ranked[0], r, room))),
+        None => Err(no_pick(task, &ranked, room)),
+    }
 }
+
+fn pick(r: &Ranked<'_, '_>, reason: String) -> Pick {
+    Pick {
+        model: r.cand.entry.name.clone(),
+        verdict: r.verdict.clone(),
+        reason,
+    }
+}
+
+/// Room a model can use now (see the module doc).
+fn room(memory: &MemorySnapshot, buffer: u64) -> u64 {
+    let vram = memory.vram_free();
+    vram.max(
+        memory
+            .ram_available
+            .saturating_add(vram)
+            .saturating_sub(buffer),
+    )
+}
+
+fn fit_reason(task: Task, top: &Ranked<'_, '_>, chosen: &Ranked<'_, '_>, room: u64) -> String {
+    let name = clean(&chosen.cand.entry.name);
+    if std::ptr::eq(top, chosen) {
+        return format!(
+            "best {} model that fits: {name} (needs {} of {} free)",
+            task.as_str(),
+            gb(chosen.cand.need),
+            gb(room)
+        );
+    }
+    let (t, c) = (top.cand.entry, chosen.cand.entry);
+    let why = if names::base(&t.name).eq_ignore_ascii_case(names::base(&c.name))
+        && top.size == chosen.size
+    {
+        "smaller quantization"
+    } else if top.tier == chosen.tier {
+        "smaller model"
+    } else {
+        "next preference"
+    };
+    format!(
+        "{} needs {}, {} free → {name} ({why})",
+        clean(&t.name),
+        gb(top.cand.need),
+        gb(room)
+    )
+}
+
+fn no_pick(task: Task, ranked: &[Ranked<'_, '_>], room: u64) -> NoPick {
+    let Some(smallest) = ranked
+        .iter()
+        .min_by_key(|r| (r.cand.need, r.cand.entry.name.as_str()))
+    else {
+        return NoPick {
+            reason: format!("no installed model suits the {} task", task.as_str()),
+            unload_for: None,
+        };
+    };
+    let mut reason = format!(
+        "nothing suitable fits: the smallest, {}, needs {}, {} free",
+        clean(&smallest.cand.entry.name),
+        gb(smallest.cand.need),
+        gb(room)
+    );
+    let unload_for = ranked.iter().find_map(|r| match &r.verdict {
+        Verdict::FitsIfUnloaded { unload } => Some((r, unload)),
+        _ => None,
+    });
+    let unload_for = unload_for.map(|(r, unload)| {
+        let unload: Vec<String> = unload.iter().map(|n| clean(n)).collect();
+        let (unload, name) = (unload.join(", "), clean(&r.cand.entry.name));
+        reason.push_str(&format!("; unloading {unload} makes room for {name}"));
+        pick(r, format!("unload {unload} to make room for {name}"))
+    });
+    NoPick { reason, unload_for }
+}
+
+#[cfg(test)]
+mod tests;
