@@ -2,12 +2,16 @@
 //!
 //! The library holds everything the binary uses so integration tests can reach it.
 
+pub mod app;
 pub mod config;
+pub mod dashboard;
 pub mod duration;
 pub mod fit;
 pub mod host;
+pub mod keymap;
 pub mod memory;
 pub mod names;
 pub mod ollama;
 pub mod sanitize;
 pub mod select;
+pub mod ui;
