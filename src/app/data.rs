@@ -63,7 +63,7 @@ pub fn on_version(state: &mut State, reply: Reply<String>, fx: &mut Vec<Effect>)
             state.version = Some(clean(&v));
             mark_ok(state, fx);
         }
-        Err(e) if e.is_connection() => connection_failed(state, &e),
+        Err(e) if e.is_connection() => connection_failed(state, &e, true),
         Err(e) => {
             // It answered, just not with a version: talk to it anyway.
             mark_ok(state, fx);
@@ -87,13 +87,19 @@ fn mark_ok(state: &mut State, fx: &mut Vec<Effect>) {
         Connection::Unreachable { .. } => {
             let text = format!("reconnected to {}", state.host_label);
             state.log.push(state.now, LogKind::Connect, text);
-            fetch_all(state, fx);
+            fetch_tags(state, fx);
+            fetch_ps(state, fx);
         }
     }
     state.dirty = true;
 }
 
-fn connection_failed(state: &mut State, e: &OllamaError) {
+/// `probe` is the version request that drives the retries; other requests that
+/// fail while the server is already known to be down change nothing.
+fn connection_failed(state: &mut State, e: &OllamaError, probe: bool) {
+    if !probe && matches!(state.conn, Connection::Unreachable { .. }) {
+        return;
+    }
     let error = e.plain();
     if matches!(e, OllamaError::Timeout { .. })
         && matches!(state.conn, Connection::Connected | Connection::Slow { .. })
@@ -154,7 +160,7 @@ pub fn on_tags(state: &mut State, reply: Reply<Vec<ModelEntry>>, fx: &mut Vec<Ef
             }
             schedule_shows(state, fx);
         }
-        Err(e) if e.is_connection() => connection_failed(state, &e),
+        Err(e) if e.is_connection() => connection_failed(state, &e, false),
         Err(e) => note_error(state, format!("cannot list models: {}", e.plain())),
     }
 }
@@ -181,7 +187,7 @@ pub fn on_ps(state: &mut State, reply: Reply<Vec<RunningModel>>, fx: &mut Vec<Ef
             state.log.push(state.now, LogKind::Info, text);
             state.dirty = true;
         }
-        Err(e) if e.is_connection() => connection_failed(state, &e),
+        Err(e) if e.is_connection() => connection_failed(state, &e, false),
         Err(e) => note_error(state, format!("cannot list loaded models: {}", e.plain())),
     }
 }

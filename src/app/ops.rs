@@ -47,7 +47,7 @@ fn is_loaded(state: &State, name: &str) -> bool {
 
 /// Asks first when the model cannot fit; returns whether a question was asked.
 fn confirm_if_short(state: &mut State, name: &str, pin: bool) -> bool {
-    let Some(Verdict::NoFit { short_by }) = verdict_of(state, name).cloned() else {
+    let Some(Verdict::NoFit { .. }) = verdict_of(state, name) else {
         return false;
     };
     let need = state
@@ -57,12 +57,20 @@ fn confirm_if_short(state: &mut State, name: &str, pin: bool) -> bool {
         .and_then(|i| state.rows.get(i))
         .map_or(0, |r| r.need.bytes);
     let verb = if pin { "Pin" } else { "Load" };
+    let free = state.free_bytes();
+    let short = if need > free {
+        format!("short {}", gb(need - free))
+    } else {
+        format!(
+            "less than the {} buffer left",
+            gb(state.config.ram_buffer_bytes())
+        )
+    };
     let text = format!(
-        "{} needs {}, {} free — short {}. {verb} anyway? y/n",
+        "{} needs {}, {} free — {short}. {verb} anyway? y/n",
         clean(name),
         gb(need),
-        gb(state.free_bytes()),
-        gb(short_by)
+        gb(free),
     );
     state.confirm = Some(Confirm {
         model: name.to_string(),
