@@ -323,25 +323,27 @@ impl KeyMap {
         self.bindings.get(&key).copied()
     }
 
-    /// The keys bound to `action`, for the help overlay and hints.
+    /// The keys bound to `action`, for the help overlay: defaults in their usual
+    /// order (Enter before l), then the user's own.
     pub fn keys_for(&self, action: Action) -> Vec<String> {
-        self.bindings
+        let mut keys: Vec<Key> = DEFAULTS
             .iter()
-            .filter(|(_, a)| **a == action)
-            .map(|(k, _)| k.label())
-            .collect()
+            .filter_map(|(k, _)| Key::parse(k))
+            .filter(|k| self.bindings.get(k) == Some(&action))
+            .collect();
+        for (k, a) in &self.bindings {
+            if *a == action && !keys.contains(k) {
+                keys.push(*k);
+            }
+        }
+        keys.dedup();
+        keys.iter().map(Key::label).collect()
     }
 
     /// One key for `action`, for short hints: the first default still bound to it
     /// (so Enter rather than l), else the user's own.
     pub fn hint(&self, action: Action) -> String {
-        DEFAULTS
-            .iter()
-            .filter_map(|(k, _)| Key::parse(k))
-            .find(|k| self.bindings.get(k) == Some(&action))
-            .map(|k| k.label())
-            .or_else(|| self.keys_for(action).into_iter().next())
-            .unwrap_or_default()
+        self.keys_for(action).into_iter().next().unwrap_or_default()
     }
 }
 

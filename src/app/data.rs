@@ -233,7 +233,8 @@ fn note_changes(state: &mut State, new: &[RunningModel]) {
     }
     for m in new {
         let known = state.running.iter().any(|o| same_model(&o.name, &m.name));
-        if !known && state.op_for(&m.name).is_none() {
+        let ours = state.expect_loaded.remove(&normalize(&m.name));
+        if !known && !ours && state.op_for(&m.name).is_none() {
             let text = format!("{} loaded by another client", clean(&m.name));
             state.log.push(now, LogKind::Load, text);
             state.history.mark(now, MarkKind::Load, &m.name);

@@ -231,6 +231,9 @@ pub fn on_load_done(
         ),
         (Ok(()), _) => {
             state.history.mark(state.now, MarkKind::Load, name);
+            if !is_loaded(state, name) {
+                state.expect_loaded.insert(normalize(name));
+            }
             let took = took.map(|t| format!(" in {t}")).unwrap_or_default();
             let what = if kind == OpKind::Pin {
                 "loaded and pinned"

@@ -197,6 +197,8 @@ pub struct State {
     pub ops: Vec<Op>,
     /// Normalised names we asked to unload: their disappearance is not an eviction.
     pub expect_gone: HashSet<String>,
+    /// Normalised names we just loaded: their appearance in ps is no news.
+    pub expect_loaded: HashSet<String>,
     pub log: EventLog,
     pub notice: Option<Notice>,
     pub flight: InFlight,
@@ -248,6 +250,7 @@ impl State {
             confirm: None,
             ops: Vec::new(),
             expect_gone: HashSet::new(),
+            expect_loaded: HashSet::new(),
             log,
             notice: None,
             flight: InFlight::default(),

@@ -7,6 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Padding, Paragraph, Wrap};
 
 use super::format::gb;
+use super::models::prefer;
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::state::{Focus, Row};
@@ -55,9 +56,9 @@ fn chosen(state: &State) -> Option<(&ModelEntry, &Row)> {
 fn model_lines<'a>(m: &ModelEntry, r: &Row, state: &State, theme: &Theme) -> Vec<Line<'a>> {
     let show = state.show_for(m);
     let mut facts: Vec<String> = Vec::new();
-    let family = show.map_or(&m.details.family, |s| &s.family);
-    let params = show.map_or(&m.details.parameter_size, |s| &s.parameter_size);
-    let quant = show.map_or(&m.details.quantization_level, |s| &s.quantization);
+    let family = prefer(show.map(|s| &s.family), &m.details.family);
+    let params = prefer(show.map(|s| &s.parameter_size), &m.details.parameter_size);
+    let quant = prefer(show.map(|s| &s.quantization), &m.details.quantization_level);
     for f in [family, params, quant] {
         if !f.is_empty() {
             facts.push(clean(f));

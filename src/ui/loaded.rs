@@ -112,7 +112,7 @@ fn model_line<'a>(
     theme: &Theme,
 ) -> Line<'a> {
     let (until, style) = until(m, state, theme);
-    let until = pad_left(&until, 8);
+    let until = pad_left(&until, 9);
     // Room for: pin symbol, name (≥ 10), size, until, eviction marker.
     let base = 2 + 10 + 6 + 8 + 2;
     let mut right = pad_left(&gb_short(m.size), 6);
@@ -124,7 +124,7 @@ fn model_line<'a>(
     } else if width >= base + 5 {
         right.push_str(&pad_left(&split(m, false), 5));
     }
-    let name_w = width.saturating_sub(2 + width_of(&right) + 8 + 2).max(6);
+    let name_w = width.saturating_sub(2 + width_of(&right) + 9 + 2).max(6);
     let pinned = state.config.is_pinned(&m.name);
     let (symbol, symbol_style) = if pinned {
         ("★", theme.pin())

@@ -155,8 +155,8 @@ fn row_line<'a>(
         }
     };
     let show = state.show_for(m);
-    let params = show.map_or(&m.details.parameter_size, |s| &s.parameter_size);
-    let quant = show.map_or(&m.details.quantization_level, |s| &s.quantization);
+    let params = prefer(show.map(|s| &s.parameter_size), &m.details.parameter_size);
+    let quant = prefer(show.map(|s| &s.quantization), &m.details.quantization_level);
     let mut spans = vec![
         flag(cursor, "›", theme.bold()),
         flag(best, "▶", theme.accent()),
@@ -219,4 +219,9 @@ fn empty_text<'a>(state: &State, theme: &Theme) -> Option<Vec<Line<'a>>> {
         )]
     };
     Some(lines)
+}
+
+/// The `/api/show` value when it has one, else the `/api/tags` one.
+pub fn prefer<'a>(show: Option<&'a String>, tags: &'a String) -> &'a String {
+    show.filter(|s| !s.is_empty()).unwrap_or(tags)
 }
