@@ -63,3 +63,113 @@ fn tiny_terminal_shows_a_notice() {
     let t = screen(&mut s, 40, 10);
     insta::assert_snapshot!("tiny_40x10", t.backend());
 }
+
+fn key(c: char) -> Msg {
+    Msg::Key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char(c),
+        crossterm::event::KeyModifiers::NONE,
+    ))
+}
+
+fn select(state: &mut State, name: &str) {
+    assert!(model_orchestrator::app::derive::select_name(state, name));
+}
+
+#[test]
+fn many_models_scrolled() {
+    let mut models = typical_models();
+    for i in 0..200 {
+        models.push(entry(
+            &format!("zoo/model-{i:03}:q4"),
+            1.0 + i as f64 * 0.3,
+            "7B",
+            "Q4_0",
+            "llama",
+        ));
+    }
+    let loaded = vec![
+        running("mistral:7b", 5.2, 5.2, Some(at(45))),
+        running("phi3:mini", 3.1, 1.5, Some(at(1800))),
+    ];
+    let mut s = connected(Config::default(), models, loaded);
+    select(&mut s, "zoo/model-120:q4");
+    snap_all("many", &mut s);
+}
+
+#[test]
+fn load_in_progress() {
+    let mut s = connected(Config::default(), typical_models(), vec![]);
+    select(&mut s, "mistral:7b");
+    feed(&mut s, vec![key('l'), Msg::Clock(at(12))]);
+    snap_all("loading", &mut s);
+}
+
+#[test]
+fn pinned_model() {
+    let config = Config {
+        keep_alive_models: vec!["llama3.1:8b".into()],
+        ..Config::default()
+    };
+    let loaded = vec![
+        running("llama3.1:8b", 6.1, 6.1, None),
+        running("phi3:mini", 3.1, 3.1, Some(at(-1))),
+    ];
+    let mut s = connected(config, typical_models(), loaded);
+    select(&mut s, "llama3.1:8b");
+    snap_all("pinned", &mut s);
+}
+
+#[test]
+fn load_error() {
+    let mut s = connected(Config::default(), typical_models(), vec![]);
+    select(&mut s, "mistral:7b");
+    feed(&mut s, vec![key('l'), Msg::Clock(at(4))]);
+    let oom = OllamaError::status(
+        500,
+        r#"{"error":"model requires more system memory (12.3 GiB) than is available (9.8 GiB)"}"#,
+    );
+    feed(
+        &mut s,
+        vec![Msg::LoadDone {
+            model: "mistral:7b".into(),
+            keep_alive: Config::default().default_keep_alive(),
+            reply: Err(oom),
+        }],
+    );
+    snap_all("error", &mut s);
+}
+
+#[test]
+fn help_overlay() {
+    let mut config = Config::default();
+    config.keys.insert("x".into(), "unload".into());
+    let mut s = connected(config, typical_models(), vec![]);
+    feed(&mut s, vec![key('?')]);
+    let t = screen(&mut s, 80, 24);
+    insta::assert_snapshot!("help_80x24", t.backend());
+}
+
+#[test]
+fn confirmation_dialog() {
+    let mut s = connected(Config::default(), typical_models(), vec![]);
+    select(&mut s, "llama3.1:70b");
+    feed(&mut s, vec![key('l')]);
+    let t = screen(&mut s, 80, 24);
+    insta::assert_snapshot!("confirm_80x24", t.backend());
+}
+
+#[test]
+fn server_text_is_cleaned_before_drawing() {
+    let evil = entry(
+        "evil\u{1b}]0;pwned\u{7}:7b\u{1b}[31m",
+        1.0,
+        "1B",
+        "Q4_0",
+        "llama",
+    );
+    let mut s = connected(Config::default(), vec![evil], vec![]);
+    let t = screen(&mut s, 80, 24);
+    let text = format!("{}", t.backend());
+    assert!(text.contains("evil:7b"), "{text}");
+    assert!(!text.contains('\u{1b}') && !text.contains("pwned"));
+}

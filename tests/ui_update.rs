@@ -228,7 +228,13 @@ fn out_of_memory_is_reported_in_plain_words() {
         notice.text,
         "cannot load mistral:7b: not enough memory: needs 4.1 GB, 36.0 GB free"
     );
-    assert_eq!(log_texts(&s)[0], notice.text);
+    assert_eq!(
+        log_texts(&s)[0],
+        format!(
+            "{} (Ollama: llama runner process has terminated: cudaMalloc failed: out of memory)",
+            notice.text
+        )
+    );
 }
 
 #[test]

@@ -218,41 +218,49 @@ pub fn on_load_done(
     fx: &mut Vec<Effect>,
 ) {
     let op = finish(state, name, false);
-    let took = op
-        .as_ref()
-        .map(|o| elapsed_ms(state.now.as_millisecond() - o.started.as_millisecond()));
-    let kind = op.map_or(OpKind::Load, |o| o.kind);
+    let kind = op.as_ref().map_or(OpKind::Load, |o| o.kind);
     let shown = clean(name);
-    let (text, log_kind, error) = match (&reply, kind) {
-        (Ok(()), OpKind::Unpin) => (
-            format!("{shown} now unloads after {keep_alive} idle"),
-            LogKind::Pin,
-            false,
-        ),
-        (Ok(()), _) => {
+    match reply {
+        Ok(()) if kind == OpKind::Unpin => {
+            let text = format!("{shown} now unloads after {keep_alive} idle");
+            report(state, LogKind::Pin, text.clone(), text, false);
+        }
+        Ok(()) => {
             state.history.mark(state.now, MarkKind::Load, name);
             if !is_loaded(state, name) {
                 state.expect_loaded.insert(normalize(name));
             }
-            let took = took.map(|t| format!(" in {t}")).unwrap_or_default();
+            let took = op
+                .map(|o| elapsed_ms(state.now.as_millisecond() - o.started.as_millisecond()))
+                .map(|t| format!(" in {t}"))
+                .unwrap_or_default();
             let what = if kind == OpKind::Pin {
                 "loaded and pinned"
             } else {
                 "loaded"
             };
-            (format!("{what} {shown}{took}"), LogKind::Load, false)
+            let text = format!("{what} {shown}{took}");
+            report(state, LogKind::Load, text.clone(), text, false);
         }
-        (Err(e), _) => {
+        Err(e) => {
             if e.is_not_found() {
                 fetch_tags(state, fx);
             }
-            let text = format!("cannot load {shown}: {}", plain_error(state, name, e));
-            (text, LogKind::Error, true)
+            let text = format!("cannot load {shown}: {}", plain_error(state, name, &e));
+            // The log keeps the server's own words too, for the curious.
+            let logged = match e.server_message() {
+                Some(m) if e.is_out_of_memory() => format!("{text} (Ollama: {m})"),
+                _ => text.clone(),
+            };
+            report(state, LogKind::Error, logged, text, true);
         }
-    };
-    state.log.push(state.now, log_kind, &text);
-    notice(state, text, error);
+    }
     fetch_ps(state, fx);
+}
+
+fn report(state: &mut State, kind: LogKind, logged: String, shown: String, error: bool) {
+    state.log.push(state.now, kind, logged);
+    notice(state, shown, error);
 }
 
 pub fn on_unload_done(state: &mut State, name: &str, reply: Reply<()>, fx: &mut Vec<Effect>) {

@@ -147,7 +147,7 @@ fn verdict_line<'a>(m: &ModelEntry, v: &Verdict, state: &State, theme: &Theme) -
         }
         Verdict::NoFit { short_by } => (
             format!(
-                "{free} free → short {} even with others unloaded",
+                "{free} free → short {} (with the {buffer} buffer) even with others unloaded",
                 gb(*short_by)
             ),
             theme.bad(),

@@ -51,11 +51,12 @@ pub fn confirm(frame: &mut Frame<'_>, area: Rect, text: &str, theme: &Theme) {
     let rect = area.centered(Constraint::Length(width), Constraint::Length(6));
     frame.render_widget(Clear, rect);
     let block = super::pane(Line::styled(" Does not fit ", theme.bold()), true, theme)
-        .border_style(theme.bad());
+        .border_style(theme.bad())
+        .padding(ratatui::widgets::Padding::horizontal(1));
     let body = vec![
-        Line::raw(format!(" {text}")),
+        Line::raw(text.to_string()),
         Line::raw(""),
-        Line::styled(" y load anyway · n / Esc cancel", theme.dim()),
+        Line::styled("y go ahead · n / Esc cancel", theme.dim()),
     ];
     frame.render_widget(
         Paragraph::new(body).block(block).wrap(Wrap { trim: false }),

@@ -38,24 +38,21 @@ fn connection<'a>(state: &State, theme: &Theme) -> Span<'a> {
 }
 
 fn first_line<'a>(state: &State, theme: &Theme, w: usize) -> Line<'a> {
-    let mut spans = vec![connection(state, theme)];
-    let mut info = String::new();
-    if let Some(v) = &state.version {
-        info.push_str(&format!(" · Ollama {v}"));
-    }
-    info.push_str(&format!(" · {}", clean(&state.host_label)));
-    spans.push(Span::styled(info, theme.dim()));
-    if state.demo {
-        spans.push(Span::styled(" · DEMO", theme.accent()));
-    }
-    spans.push(Span::raw(format!(" │ task {}", state.task.as_str())));
+    let conn = connection(state, theme);
+    let version = state
+        .version
+        .as_ref()
+        .map(|v| Span::styled(format!(" · Ollama {v}"), theme.dim()));
+    let host = Span::styled(format!(" · {}", clean(&state.host_label)), theme.dim());
+    let demo = state.demo.then(|| Span::styled(" · DEMO", theme.accent()));
+    let mut task = vec![Span::raw(format!(" │ task {}", state.task.as_str()))];
     if let Some(Ok(p)) = &state.best {
-        spans.push(Span::styled(
+        task.push(Span::styled(
             format!(" ▶ {}", clean(&p.model)),
             theme.accent(),
         ));
     }
-    if let Some(op) = state.ops.first() {
+    let op = state.ops.first().map(|op| {
         let more = match state.ops.len() {
             1 => String::new(),
             n => format!(" (+{})", n - 1),
@@ -66,8 +63,26 @@ fn first_line<'a>(state: &State, theme: &Theme, w: usize) -> Line<'a> {
             clean(&op.model),
             progress(op, state)
         );
-        spans.push(Span::styled(text, theme.warn()));
+        Span::styled(text, theme.warn())
+    });
+    // Progress and task matter more than the version and host: those go first
+    // when the line is short.
+    let essential: usize = conn.width()
+        + demo.as_ref().map_or(0, Span::width)
+        + task.iter().map(Span::width).sum::<usize>()
+        + op.as_ref().map_or(0, Span::width);
+    let mut spans = vec![conn];
+    let mut room = w.saturating_sub(essential);
+    if host.width() <= room {
+        room -= host.width();
+        if let Some(v) = version.filter(|v| v.width() <= room) {
+            spans.push(v);
+        }
+        spans.push(host);
     }
+    spans.extend(demo);
+    spans.extend(task);
+    spans.extend(op);
     clip(spans, w)
 }
 
@@ -105,8 +120,8 @@ fn second_line<'a>(state: &State, theme: &Theme, w: usize) -> Line<'a> {
         (Some(n), _) => (format!(" {}", n.text), Style::default()),
         (None, _) => (String::new(), Style::default()),
     };
-    // The message gets up to half the line; hints take what is left.
-    let hints = hints(state, w.saturating_sub(width(&text).min(w / 2)));
+    // The message comes first; hints take what is left.
+    let hints = hints(state, w.saturating_sub(width(&text)));
     let room = w.saturating_sub(width(&hints));
     let text = truncate(&text, room);
     let gap = room.saturating_sub(width(&text));
