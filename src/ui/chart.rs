@@ -8,8 +8,8 @@ use crate::app::history::{History, WINDOW_SECS};
 
 const LEVELS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// The highest reading per column, as a fraction of `max`; `None` where there was
-/// no reading yet.
+/// The highest reading (RAM + VRAM used) per column, as a fraction of `max`;
+/// `None` where there was no reading yet.
 pub fn columns(history: &History, now: Timestamp, width: usize, max: u64) -> Vec<Option<f64>> {
     let mut cols = vec![None; width];
     if width == 0 || max == 0 {
@@ -17,7 +17,8 @@ pub fn columns(history: &History, now: Timestamp, width: usize, max: u64) -> Vec
     }
     for s in &history.samples {
         if let Some(c) = column_of(s.at, now, width) {
-            let v = (s.ram_used as f64 / max as f64).clamp(0.0, 1.0);
+            let used = s.ram_used + s.vram_used;
+            let v = (used as f64 / max as f64).clamp(0.0, 1.0);
             cols[c] = Some(cols[c].map_or(v, |old: f64| old.max(v)));
         }
     }

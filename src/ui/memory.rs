@@ -26,11 +26,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let mut lines = gauges(mem, state.config.ram_buffer_bytes(), width, theme);
     let room = (inner.height as usize).saturating_sub(lines.len());
     if room >= 3 {
-        lines.push(Line::styled(
-            pad(" RAM used · last 5 min", width),
-            theme.dim(),
-        ));
-        let cols = chart::columns(&state.history, state.now, width, mem.ram_total);
+        let what = if mem.gpus.is_empty() {
+            "RAM"
+        } else {
+            "RAM+VRAM"
+        };
+        let label = format!(" {what} used · last 5 min");
+        lines.push(Line::styled(pad(&label, width), theme.dim()));
+        let max = mem.ram_total + mem.vram_total();
+        let cols = chart::columns(&state.history, state.now, width, max);
         for row in chart::bars(&cols, room - 2) {
             lines.push(Line::styled(row, theme.accent()));
         }
