@@ -106,16 +106,26 @@ async fn event_loop(
         if let Some(m) = msg {
             runner.dispatch(&mut state, m);
         }
-        // Drain whatever else is ready so a burst costs one frame.
-        while let Ok(m) = rx.try_recv() {
-            runner.dispatch(&mut state, m);
-        }
-        while let Some(Some(ev)) = events.next().now_or_never() {
-            if let Some(m) = event_msg(ev.wrap_err("cannot read terminal input")?) {
-                runner.dispatch(&mut state, m);
-            }
+        drain(&runner, &mut state, &mut rx, &mut events)?;
+    }
+}
+
+/// Handles whatever else is ready, so a burst costs one frame.
+fn drain(
+    runner: &Runner,
+    state: &mut State,
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
+    events: &mut EventStream,
+) -> color_eyre::Result<()> {
+    while let Ok(m) = rx.try_recv() {
+        runner.dispatch(state, m);
+    }
+    while let Some(Some(ev)) = events.next().now_or_never() {
+        if let Some(m) = event_msg(ev.wrap_err("cannot read terminal input")?) {
+            runner.dispatch(state, m);
         }
     }
+    Ok(())
 }
 
 fn event_msg(ev: Event) -> Option<Msg> {

@@ -195,6 +195,11 @@ pub fn on_ps(state: &mut State, reply: Reply<Vec<RunningModel>>, fx: &mut Vec<Ef
 /// Logs models that appeared or vanished since the last poll. A model that vanished
 /// with keep-alive left, and that we did not unload, was evicted.
 fn note_changes(state: &mut State, new: &[RunningModel]) {
+    note_gone(state, new);
+    note_appeared(state, new);
+}
+
+fn note_gone(state: &mut State, new: &[RunningModel]) {
     let now = state.now;
     let gone: Vec<RunningModel> = state
         .running
@@ -231,6 +236,10 @@ fn note_changes(state: &mut State, new: &[RunningModel]) {
             }
         }
     }
+}
+
+fn note_appeared(state: &mut State, new: &[RunningModel]) {
+    let now = state.now;
     for m in new {
         let known = state.running.iter().any(|o| same_model(&o.name, &m.name));
         let ours = state.expect_loaded.remove(&normalize(&m.name));
