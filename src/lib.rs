@@ -2,13 +2,16 @@
 //!
 //! The library holds everything the binary uses so integration tests can reach it.
 
+pub mod app;
 pub mod cli;
 pub mod config;
+pub mod dashboard;
 pub mod duration;
 pub mod fit;
 pub mod format;
 pub mod host;
 pub mod inventory;
+pub mod keymap;
 pub mod memory;
 pub mod names;
 pub mod ollama;
@@ -16,3 +19,4 @@ pub mod report;
 pub mod sanitize;
 pub mod select;
 pub mod sim;
+pub mod ui;

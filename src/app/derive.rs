@@ -1,0 +1,141 @@
+//! Figures derived from the raw data: per-model need and verdict, the filtered and
+//! sorted view, the best pick, the eviction order. Recomputed when inputs change so
+//! drawing stays cheap.
+
+use std::cmp::Ordering;
+
+use jiff::Timestamp;
+
+use super::state::{Row, SortKey, State};
+use crate::fit::{self, Verdict};
+use crate::memory::MemorySnapshot;
+use crate::names::same_model;
+use crate::ollama::{Expiry, RunningModel};
+use crate::select::{Candidate, select_best_model};
+
+/// Recomputes rows, view and best pick, keeping the cursor on the same model.
+pub fn refresh(state: &mut State) {
+    let keep = state.selected_model().map(|m| m.name.clone());
+    let empty = MemorySnapshot::default();
+    let memory = state.memory.as_ref().unwrap_or(&empty);
+    state.rows = state
+        .models
+        .iter()
+        .map(|m| {
+            let arch = state.show_for(m).map(|s| &s.arch);
+            let need = fit::need(m, arch, &state.config);
+            let verdict = fit::verdict(&m.name, need.bytes, memory, &state.running, &state.config);
+            Row {
+                pinned: state.config.is_pinned(&m.name),
+                loaded: matches!(verdict, Verdict::Loaded),
+                need,
+                verdict,
+            }
+        })
+        .collect();
+    state.best = best_pick(state);
+    rebuild_view(state);
+    if let Some(name) = keep {
+        select_name(state, &name);
+    }
+    clamp_selection(state);
+}
+
+fn best_pick(state: &State) -> Option<Result<crate::select::Pick, crate::select::NoPick>> {
+    if state.models.is_empty() {
+        return None;
+    }
+    let memory = state.memory.as_ref()?;
+    let candidates: Vec<Candidate<'_>> = state
+        .models
+        .iter()
+        .zip(&state.rows)
+        .map(|(m, r)| Candidate {
+            entry: m,
+            need: r.need.bytes,
+            capabilities: state
+                .show_for(m)
+                .map(|s| s.capabilities.as_slice())
+                .unwrap_or(m.capabilities.as_slice()),
+        })
+        .collect();
+    Some(select_best_model(
+        state.task,
+        &candidates,
+        memory,
+        &state.running,
+        &state.config.keep_alive_models,
+        &state.config,
+    ))
+}
+
+/// Applies the filter and the sort order.
+pub fn rebuild_view(state: &mut State) {
+    let needle = state.filter.to_lowercase();
+    let mut view: Vec<usize> = (0..state.models.len())
+        .filter(|&i| needle.is_empty() || state.models[i].name.to_lowercase().contains(&needle))
+        .collect();
+    view.sort_by(|&a, &b| compare(state, a, b));
+    state.view = view;
+}
+
+fn compare(state: &State, a: usize, b: usize) -> Ordering {
+    let (ma, mb) = (&state.models[a], &state.models[b]);
+    let by_name = || ma.name.to_lowercase().cmp(&mb.name.to_lowercase());
+    let need = |i: usize| state.rows.get(i).map_or(0, |r| r.need.bytes);
+    let primary = match state.sort {
+        SortKey::Name => Ordering::Equal,
+        SortKey::Size => mb.size.cmp(&ma.size),
+        SortKey::Need => need(b).cmp(&need(a)),
+        SortKey::Modified => mb.modified_at.cmp(&ma.modified_at),
+        SortKey::Fit => {
+            let rank = |i: usize| state.rows.get(i).map_or(9, |r| verdict_rank(&r.verdict));
+            rank(a).cmp(&rank(b)).then_with(|| need(a).cmp(&need(b)))
+        }
+    };
+    primary.then_with(by_name)
+}
+
+/// Best first: loaded, on the GPU, fits, fits after unloading, does not fit.
+pub fn verdict_rank(v: &Verdict) -> u8 {
+    match v {
+        Verdict::Loaded => 0,
+        Verdict::FitsGpu => 1,
+        Verdict::Fits => 2,
+        Verdict::FitsIfUnloaded { .. } => 3,
+        Verdict::NoFit { .. } => 4,
+    }
+}
+
+pub fn select_name(state: &mut State, name: &str) -> bool {
+    let pos = state
+        .view
+        .iter()
+        .position(|&i| same_model(&state.models[i].name, name));
+    if let Some(p) = pos {
+        state.selected = p;
+    }
+    pos.is_some()
+}
+
+pub fn clamp_selection(state: &mut State) {
+    state.selected = state.selected.min(state.view.len().saturating_sub(1));
+    state.loaded_selected = state
+        .loaded_selected
+        .min(state.running.len().saturating_sub(1));
+}
+
+/// The order Ollama would unload idle models in: shortest keep-alive first, models
+/// kept forever last (`findRunnerToUnload`). `/api/ps` does not give the keep-alive
+/// itself, so the time left stands in for it.
+pub fn eviction_order(running: &[RunningModel], now: Timestamp) -> Vec<&RunningModel> {
+    let mut out: Vec<&RunningModel> = running.iter().collect();
+    let key = |m: &RunningModel| match m.expiry(now) {
+        Expiry::Stopping => (0, 0),
+        Expiry::At(t) => (1, t.as_second()),
+        Expiry::Unknown => (2, 0),
+        Expiry::Forever => (3, 0),
+    };
+    out.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.name.cmp(&b.name)));
+    out
+}

@@ -1,0 +1,17 @@
+//! The dashboard's state machine: state, messages, effects and the pure `update`.
+
+pub mod derive;
+pub mod history;
+pub mod log;
+pub mod msg;
+pub mod state;
+pub mod update;
+
+mod actions;
+mod data;
+mod input;
+mod ops;
+
+pub use msg::{Effect, Msg};
+pub use state::State;
+pub use update::{start, update};

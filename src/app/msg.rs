@@ -1,0 +1,72 @@
+//! Everything that happens (`Msg`) and everything `update` asks the runtime to do
+//! (`Effect`). User intents are `keymap::Action`s, reached through `Msg::Key`.
+
+use crossterm::event::{KeyEvent, MouseEvent};
+use jiff::Timestamp;
+
+use crate::duration::KeepAlive;
+use crate::memory::MemorySnapshot;
+use crate::ollama::{ModelEntry, OllamaError, RunningModel, ShowResponse};
+
+pub type Reply<T> = Result<T, OllamaError>;
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// The runtime's clock: sent before each batch and by the countdown tick.
+    Clock(Timestamp),
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Memory(MemorySnapshot),
+    /// The `/api/ps` timer fired.
+    PollPs,
+    /// The `/api/tags` timer fired.
+    PollTags,
+    Version(Reply<String>),
+    Tags(Reply<Vec<ModelEntry>>),
+    Ps(Reply<Vec<RunningModel>>),
+    Show {
+        key: String,
+        model: String,
+        reply: Box<Reply<ShowResponse>>,
+    },
+    /// A load or pin (a load with keep-alive forever) or an unpin finished.
+    LoadDone {
+        model: String,
+        keep_alive: KeepAlive,
+        reply: Reply<()>,
+    },
+    UnloadDone {
+        model: String,
+        reply: Reply<()>,
+    },
+    /// The config file was (or was not) updated with the pins.
+    PinsSaved(Result<(), String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    FetchVersion,
+    FetchTags,
+    FetchPs,
+    FetchShow {
+        key: String,
+        model: String,
+    },
+    Load {
+        model: String,
+        keep_alive: KeepAlive,
+    },
+    Unload {
+        model: String,
+    },
+    /// Load with keep-alive forever.
+    Pin {
+        model: String,
+    },
+    /// Write `keep_alive_models` to the config file.
+    SavePins {
+        pins: Vec<String>,
+    },
+    Quit,
+}

@@ -1,0 +1,315 @@
+//! Everything the dashboard knows. Rendering is a pure function of this, including
+//! the clock (`now`), so screens can be snapshot-tested.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use super::history::History;
+use super::log::EventLog;
+use crate::config::Config;
+use crate::fit::{Need, Verdict};
+use crate::keymap::KeyMap;
+use crate::memory::MemorySnapshot;
+use crate::ollama::{Architecture, ModelEntry, RunningModel, ShowResponse};
+use crate::select::{NoPick, Pick, Task};
+
+/// Where the connection to Ollama stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// First contact not answered yet.
+    Connecting,
+    Connected,
+    /// The server accepted the connection but did not answer in time.
+    Slow {
+        error: String,
+    },
+    /// Nothing answers; the next try is at `retry_at`.
+    Unreachable {
+        error: String,
+        retry_at: Timestamp,
+        attempt: u32,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    #[default]
+    Models,
+    Loaded,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    #[default]
+    Name,
+    Size,
+    Need,
+    Modified,
+    Fit,
+}
+
+impl SortKey {
+    pub fn next(self) -> SortKey {
+        match self {
+            SortKey::Name => SortKey::Size,
+            SortKey::Size => SortKey::Need,
+            SortKey::Need => SortKey::Modified,
+            SortKey::Modified => SortKey::Fit,
+            SortKey::Fit => SortKey::Name,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Size => "size",
+            SortKey::Need => "need",
+            SortKey::Modified => "modified",
+            SortKey::Fit => "fit",
+        }
+    }
+}
+
+/// What `/api/show` told us about one model, kept by digest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShowInfo {
+    pub arch: Architecture,
+    pub capabilities: Vec<String>,
+    pub family: String,
+    pub parameter_size: String,
+    pub quantization: String,
+}
+
+impl ShowInfo {
+    pub fn from_response(r: &ShowResponse) -> ShowInfo {
+        ShowInfo {
+            arch: r.architecture(),
+            capabilities: r.capabilities.clone(),
+            family: r.details.family.clone(),
+            parameter_size: r.details.parameter_size.clone(),
+            quantization: r.details.quantization_level.clone(),
+        }
+    }
+}
+
+/// Derived per installed model (same index as `State::models`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub need: Need,
+    pub verdict: Verdict,
+    pub pinned: bool,
+    pub loaded: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpKind {
+    Load,
+    Pin,
+    Unpin,
+    Unload,
+}
+
+impl OpKind {
+    pub fn verb(self) -> &'static str {
+        match self {
+            OpKind::Load => "loading",
+            OpKind::Pin => "pinning",
+            OpKind::Unpin => "unpinning",
+            OpKind::Unload => "unloading",
+        }
+    }
+}
+
+/// A load, pin or unload that has been sent and not answered yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Op {
+    pub kind: OpKind,
+    pub model: String,
+    pub started: Timestamp,
+}
+
+/// A question the user must answer before something costly happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub model: String,
+    pub pin: bool,
+    pub text: String,
+}
+
+/// The last outcome, shown in the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Fetches in progress, so polls never overlap.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InFlight {
+    pub version: bool,
+    pub tags: bool,
+    pub ps: bool,
+    /// Show keys (digest, else name) being fetched.
+    pub shows: HashSet<String>,
+}
+
+pub struct State {
+    pub now: Timestamp,
+    pub tz: TimeZone,
+    pub config: Config,
+    pub config_path: Option<PathBuf>,
+    pub keymap: KeyMap,
+    pub host_label: String,
+    pub demo: bool,
+    pub color: bool,
+    /// Terminal size (columns, rows), from resize events.
+    pub size: (u16, u16),
+    pub conn: Connection,
+    pub version: Option<String>,
+    pub models: Vec<ModelEntry>,
+    pub tags_loaded: bool,
+    pub running: Vec<RunningModel>,
+    pub ps_loaded: bool,
+    /// `/api/ps` is missing (Ollama older than 0.1.38): stop asking.
+    pub ps_unsupported: bool,
+    pub shows: HashMap<String, ShowInfo>,
+    /// Show keys that failed for a reason other than the connection: not retried.
+    pub show_failed: HashSet<String>,
+    pub memory: Option<MemorySnapshot>,
+    pub history: History,
+    pub rows: Vec<Row>,
+    /// Indices into `models`, filtered and sorted: what the table shows.
+    pub view: Vec<usize>,
+    pub best: Option<Result<Pick, NoPick>>,
+    pub selected: usize,
+    pub scroll: usize,
+    pub loaded_selected: usize,
+    pub focus: Focus,
+    pub filter: String,
+    pub filter_editing: bool,
+    pub sort: SortKey,
+    pub task: Task,
+    pub help: bool,
+    pub confirm: Option<Confirm>,
+    pub ops: Vec<Op>,
+    /// Normalised names we asked to unload: their disappearance is not an eviction.
+    pub expect_gone: HashSet<String>,
+    /// Normalised names we just loaded: their appearance in ps is no news.
+    pub expect_loaded: HashSet<String>,
+    pub log: EventLog,
+    pub notice: Option<Notice>,
+    pub flight: InFlight,
+    /// Something visible changed since the last frame.
+    pub dirty: bool,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(config: Config, host_label: String, now: Timestamp) -> State {
+        let (keymap, warnings) = KeyMap::with_overrides(&config.keys);
+        let mut log = EventLog::default();
+        for w in warnings {
+            log.push(now, super::log::LogKind::Error, w);
+        }
+        State {
+            now,
+            tz: TimeZone::UTC,
+            config,
+            config_path: None,
+            keymap,
+            host_label,
+            demo: false,
+            color: true,
+            size: (80, 24),
+            conn: Connection::Connecting,
+            version: None,
+            models: Vec::new(),
+            tags_loaded: false,
+            running: Vec::new(),
+            ps_loaded: false,
+            ps_unsupported: false,
+            shows: HashMap::new(),
+            show_failed: HashSet::new(),
+            memory: None,
+            history: History::default(),
+            rows: Vec::new(),
+            view: Vec::new(),
+            best: None,
+            selected: 0,
+            scroll: 0,
+            loaded_selected: 0,
+            focus: Focus::Models,
+            filter: String::new(),
+            filter_editing: false,
+            sort: SortKey::Name,
+            task: Task::General,
+            help: false,
+            confirm: None,
+            ops: Vec::new(),
+            expect_gone: HashSet::new(),
+            expect_loaded: HashSet::new(),
+            log,
+            notice: None,
+            flight: InFlight::default(),
+            dirty: true,
+            quit: false,
+        }
+    }
+
+    /// The key `/api/show` results are cached under: the digest, else the name.
+    pub fn show_key(entry: &ModelEntry) -> String {
+        if entry.digest.is_empty() {
+            crate::names::normalize(&entry.name)
+        } else {
+            entry.digest.clone()
+        }
+    }
+
+    pub fn show_for(&self, entry: &ModelEntry) -> Option<&ShowInfo> {
+        self.shows.get(&State::show_key(entry))
+    }
+
+    /// The model under the cursor in the installed table.
+    pub fn selected_index(&self) -> Option<usize> {
+        self.view.get(self.selected).copied()
+    }
+
+    pub fn selected_model(&self) -> Option<&ModelEntry> {
+        self.selected_index().and_then(|i| self.models.get(i))
+    }
+
+    /// Loaded models in the order the pane lists them: next to be evicted first.
+    pub fn loaded_order(&self) -> Vec<&RunningModel> {
+        super::derive::eviction_order(&self.running, self.now)
+    }
+
+    pub fn op_for(&self, model: &str) -> Option<&Op> {
+        self.ops
+            .iter()
+            .find(|o| crate::names::same_model(&o.model, model))
+    }
+
+    /// Whether anything on screen changes by itself each second (countdowns,
+    /// spinners, the retry countdown): only then does the clock tick run.
+    pub fn needs_clock(&self) -> bool {
+        if !self.ops.is_empty() || matches!(self.conn, Connection::Unreachable { .. }) {
+            return true;
+        }
+        self.running.iter().any(|m| {
+            matches!(
+                m.expiry(self.now),
+                crate::ollama::Expiry::At(_) | crate::ollama::Expiry::Stopping
+            )
+        })
+    }
+
+    /// Bytes free for a new model: available RAM plus free VRAM.
+    pub fn free_bytes(&self) -> u64 {
+        self.memory
+            .as_ref()
+            .map_or(0, |m| m.ram_available + m.vram_free())
+    }
+}

@@ -1,0 +1,138 @@
+//! The runtime: sets up the terminal, merges input, timers and effect results into
+//! one loop, runs effects on tokio tasks, and redraws only when the state says so.
+
+mod effects;
+mod terminal;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use color_eyre::eyre::WrapErr;
+use crossterm::event::{Event, EventStream};
+use futures_util::{FutureExt, StreamExt};
+use jiff::Timestamp;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior, interval, interval_at};
+
+use crate::app::{self, Msg, State};
+use crate::config::Config;
+use crate::memory::MemorySource;
+use crate::ollama::Client;
+use effects::Runner;
+
+pub struct DashboardOptions {
+    pub client: Client,
+    pub config: Config,
+    /// Where pins are saved; `None` keeps them for this run only.
+    pub config_path: Option<PathBuf>,
+    pub memory: Box<dyn MemorySource>,
+    /// How the server is named on screen, e.g. `127.0.0.1:11434`.
+    pub host_label: String,
+    /// Shows a DEMO badge (the stand-in server is behind `client`).
+    pub demo: bool,
+}
+
+/// Runs the dashboard until the user quits. The terminal is restored on every way
+/// out: normal return, error, or panic.
+pub async fn run(opts: DashboardOptions) -> color_eyre::Result<()> {
+    let mut guard = terminal::Guard::enter().wrap_err("cannot set up the terminal")?;
+    let result = event_loop(guard.terminal(), opts).await;
+    drop(guard);
+    result
+}
+
+fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s.max(0.1))
+}
+
+/// A timer whose first tick is one period away, skipping missed ticks.
+fn timer(period: Duration) -> tokio::time::Interval {
+    let mut t = interval_at(Instant::now() + period, period);
+    t.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    t
+}
+
+fn initial_state(opts: &DashboardOptions) -> State {
+    let mut state = State::new(
+        opts.config.clone(),
+        opts.host_label.clone(),
+        Timestamp::now(),
+    );
+    state.tz = jiff::tz::TimeZone::system();
+    state.demo = opts.demo;
+    state.config_path = opts.config_path.clone();
+    state.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    state
+}
+
+async fn event_loop(
+    term: &mut ratatui::DefaultTerminal,
+    opts: DashboardOptions,
+) -> color_eyre::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut state = initial_state(&opts);
+    let refresh = opts.config.refresh.clone();
+    let runner = Runner::new(opts.client, opts.config_path, tx.clone());
+    effects::spawn_memory(opts.memory, secs(refresh.memory_secs), tx);
+    let size = term.size().wrap_err("cannot read the terminal size")?;
+    runner.dispatch(&mut state, Msg::Resize(size.width, size.height));
+    runner.run_all(app::start(&mut state));
+
+    let mut events = EventStream::new();
+    let mut ps_tick = timer(secs(refresh.loaded_secs));
+    let mut tags_tick = timer(secs(refresh.installed_secs));
+    let mut clock_tick = interval(Duration::from_secs(1));
+    clock_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    loop {
+        if state.dirty {
+            term.draw(|f| crate::ui::draw(f, &state))
+                .wrap_err("cannot draw")?;
+            state.dirty = false;
+        }
+        if state.quit {
+            return Ok(());
+        }
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(ev) => event_msg(ev.wrap_err("cannot read terminal input")?),
+                None => return Ok(()),
+            },
+            Some(m) = rx.recv() => Some(m),
+            _ = ps_tick.tick() => Some(Msg::PollPs),
+            _ = tags_tick.tick() => Some(Msg::PollTags),
+            _ = clock_tick.tick(), if state.needs_clock() => Some(Msg::Clock(Timestamp::now())),
+        };
+        runner.dispatch(&mut state, Msg::Clock(Timestamp::now()));
+        if let Some(m) = msg {
+            runner.dispatch(&mut state, m);
+        }
+        drain(&runner, &mut state, &mut rx, &mut events)?;
+    }
+}
+
+/// Handles whatever else is ready, so a burst costs one frame.
+fn drain(
+    runner: &Runner,
+    state: &mut State,
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
+    events: &mut EventStream,
+) -> color_eyre::Result<()> {
+    while let Ok(m) = rx.try_recv() {
+        runner.dispatch(state, m);
+    }
+    while let Some(Some(ev)) = events.next().now_or_never() {
+        if let Some(m) = event_msg(ev.wrap_err("cannot read terminal input")?) {
+            runner.dispatch(state, m);
+        }
+    }
+    Ok(())
+}
+
+fn event_msg(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) => Some(Msg::Key(k)),
+        Event::Mouse(m) => Some(Msg::Mouse(m)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}

@@ -1,0 +1,166 @@
+//! Runs effects on tokio tasks; each reports back as a `Msg`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::time::{MissedTickBehavior, interval};
+
+use crate::app::{self, Effect, Msg, State};
+use crate::duration::KeepAlive;
+use crate::memory::MemorySource;
+use crate::ollama::Client;
+
+pub struct Runner {
+    client: Client,
+    config_path: Option<PathBuf>,
+    tx: UnboundedSender<Msg>,
+}
+
+impl Runner {
+    pub fn new(client: Client, config_path: Option<PathBuf>, tx: UnboundedSender<Msg>) -> Runner {
+        Runner {
+            client,
+            config_path,
+            tx,
+        }
+    }
+
+    /// Feeds one message to `update` and starts the effects it asks for.
+    pub fn dispatch(&self, state: &mut State, msg: Msg) {
+        let fx = app::update(state, msg);
+        self.run_all(fx);
+    }
+
+    pub fn run_all(&self, fx: Vec<Effect>) {
+        for f in fx {
+            self.run(f);
+        }
+    }
+
+    fn spawn<F>(&self, fut: F)
+    where
+        F: Future<Output = Msg> + Send + 'static,
+    {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            // The loop is gone only when quitting: nothing left to tell.
+            let _ = tx.send(fut.await);
+        });
+    }
+
+    fn run(&self, effect: Effect) {
+        let c = self.client.clone();
+        match effect {
+            Effect::FetchVersion => self.spawn(async move { Msg::Version(c.version().await) }),
+            Effect::FetchTags => self.spawn(async move { Msg::Tags(c.tags().await) }),
+            Effect::FetchPs => self.spawn(async move { Msg::Ps(c.ps().await) }),
+            Effect::FetchShow { key, model } => self.spawn(async move {
+                let reply = Box::new(c.show(&model).await);
+                Msg::Show { key, model, reply }
+            }),
+            Effect::Load { model, keep_alive } => self.spawn(async move {
+                let reply = c.load(&model, Some(keep_alive)).await.map(|_| ());
+                Msg::LoadDone {
+                    model,
+                    keep_alive,
+                    reply,
+                }
+            }),
+            Effect::Pin { model } => self.spawn(async move {
+                let reply = c.pin(&model).await.map(|_| ());
+                let keep_alive = KeepAlive::Forever;
+                Msg::LoadDone {
+                    model,
+                    keep_alive,
+                    reply,
+                }
+            }),
+            Effect::Unload { model } => self.spawn(async move {
+                let reply = c.unload(&model).await.map(|_| ());
+                Msg::UnloadDone { model, reply }
+            }),
+            Effect::SavePins { pins } => {
+                let path = self.config_path.clone();
+                self.spawn(async move {
+                    let result =
+                        tokio::task::spawn_blocking(move || save_pins(path.as_deref(), &pins))
+                            .await
+                            .unwrap_or_else(|e| Err(format!("saving pins stopped: {e}")));
+                    Msg::PinsSaved(result)
+                });
+            }
+            Effect::Quit => {}
+        }
+    }
+}
+
+/// Reads memory on a blocking thread every `period`, so a slow probe (NVML) never
+/// stalls the loop.
+pub fn spawn_memory(mut source: Box<dyn MemorySource>, period: Duration, tx: UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let mut tick = interval(period);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            let read = tokio::task::spawn_blocking(move || {
+                let snapshot = source.read();
+                (source, snapshot)
+            });
+            let Ok((back, snapshot)) = read.await else {
+                return;
+            };
+            source = back;
+            if tx.send(Msg::Memory(snapshot)).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Writes `keep_alive_models` into the config file, keeping its comments, through a
+/// temporary file renamed into place.
+fn save_pins(path: Option<&Path>, pins: &[String]) -> Result<(), String> {
+    let path = path.ok_or("no config file location; pins last until exit")?;
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| format!("cannot parse {}: {e}", path.display()))?;
+    let array: toml_edit::Array = pins.iter().map(String::as_str).collect();
+    doc["keep_alive_models"] = toml_edit::value(array);
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, doc.to_string().as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::save_pins;
+
+    #[test]
+    fn pins_are_written_and_comments_kept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "# my settings\nram_buffer_gb = 3.0 # roomy\n").expect("write");
+        save_pins(Some(&path), &["llama3.1:8b".into()]).expect("saved");
+        let text = std::fs::read_to_string(&path).expect("read back");
+        assert!(text.contains("# my settings"), "{text}");
+        assert!(text.contains("# roomy"), "{text}");
+        let cfg = crate::config::Config::load_from(&path).expect("still valid");
+        assert_eq!(cfg.keep_alive_models, vec!["llama3.1:8b".to_string()]);
+        assert_eq!(cfg.ram_buffer_gb, 3.0);
+    }
+}

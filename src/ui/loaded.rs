@@ -1,0 +1,141 @@
+//! Loaded models: size, CPU/GPU split, context, a live keep-alive countdown, which
+//! one Ollama would evict next, and loads still in progress.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::format::{countdown, gb_short, pad, pad_left, width as width_of};
+use super::theme::Theme;
+use crate::app::State;
+use crate::app::state::{Focus, Op, OpKind};
+use crate::names::same_model;
+use crate::ollama::{Expiry, RunningModel};
+use crate::sanitize::clean;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// A spinner frame and the elapsed time of `op`, e.g. `⠹ 12s`.
+pub fn progress(op: &Op, state: &State) -> String {
+    let secs = (state.now.as_second() - op.started.as_second()).max(0) as u64;
+    format!(
+        "{} {}",
+        SPINNER[secs as usize % SPINNER.len()],
+        countdown(secs)
+    )
+}
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+    let focused = state.focus == Focus::Loaded;
+    let title = Line::from(vec![
+        Span::styled(" Loaded ", theme.bold()),
+        Span::raw(format!("{} ", state.running.len())),
+    ]);
+    let block = super::pane(title, focused, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let order = state.loaded_order();
+    let mut lines: Vec<Line<'_>> = order
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let next_out = i == 0 && order.len() > 1;
+            let line = model_line(m, next_out, width, state, theme);
+            if focused && i == state.loaded_selected {
+                line.style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    for op in state.ops.iter().filter(|o| o.kind != OpKind::Unload) {
+        if !state.running.iter().any(|m| same_model(&m.name, &op.model)) {
+            lines.push(pending_line(op, width, state, theme));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled(" nothing loaded", theme.dim()));
+        lines.push(Line::styled(" Enter loads the selected model", theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `⠹ llama3.1:70b  loading… 12s`
+fn pending_line<'a>(op: &Op, width: usize, state: &State, theme: &Theme) -> Line<'a> {
+    let right = format!("{}… {}", op.kind.verb(), progress(op, state));
+    let name_w = width.saturating_sub(right.chars().count() + 3);
+    Line::from(vec![
+        Span::raw(format!(" {} ", pad(&clean(&op.model), name_w))),
+        Span::styled(right, theme.warn()),
+    ])
+}
+
+/// When it goes: a countdown, "∞ pinned", "stopping", or the spinner of an op.
+fn until(m: &RunningModel, state: &State, theme: &Theme) -> (String, ratatui::style::Style) {
+    if let Some(op) = state.op_for(&m.name) {
+        return (progress(op, state), theme.warn());
+    }
+    match m.expiry(state.now) {
+        Expiry::Forever => ("∞ pinned".into(), theme.pin()),
+        Expiry::Stopping => ("stopping".into(), theme.warn()),
+        Expiry::Unknown => ("?".into(), theme.dim()),
+        Expiry::At(t) => {
+            let secs = (t.as_second() - state.now.as_second()).max(0) as u64;
+            (countdown(secs), theme.good())
+        }
+    }
+}
+
+/// `CPU`, `GPU`, or the GPU share when split (`60%G`); the full `ollama ps` text
+/// when there is room.
+fn split(m: &RunningModel, wide: bool) -> String {
+    if wide {
+        return m.processor();
+    }
+    let (size, vram) = (m.size, m.vram());
+    if vram == 0 {
+        "CPU".into()
+    } else if vram >= size {
+        "GPU".into()
+    } else {
+        format!("{}%G", vram * 100 / size)
+    }
+}
+
+fn model_line<'a>(
+    m: &RunningModel,
+    next_out: bool,
+    width: usize,
+    state: &State,
+    theme: &Theme,
+) -> Line<'a> {
+    let (until, style) = until(m, state, theme);
+    let until = pad_left(&until, 9);
+    // Room for: pin symbol, name (≥ 10), size, until, eviction marker.
+    let base = 2 + 10 + 6 + 8 + 2;
+    let mut right = pad_left(&gb_short(m.size), 6);
+    if width >= base + 17 + 11 {
+        right.push_str(&pad_left(&m.processor(), 17));
+        if let Some(ctx) = m.context_length {
+            right.push_str(&format!(" ctx {}", pad(&ctx.to_string(), 6)));
+        }
+    } else if width >= base + 5 {
+        right.push_str(&pad_left(&split(m, false), 5));
+    }
+    let name_w = width.saturating_sub(2 + width_of(&right) + 9 + 2).max(6);
+    let pinned = state.config.is_pinned(&m.name);
+    let (symbol, symbol_style) = if pinned {
+        ("★", theme.pin())
+    } else {
+        ("●", theme.accent())
+    };
+    Line::from(vec![
+        Span::styled(symbol, symbol_style),
+        Span::raw(format!(" {}", pad(&clean(&m.name), name_w))),
+        Span::raw(right),
+        Span::styled(until, style),
+        Span::styled(if next_out { " ⏏" } else { "  " }, theme.warn()),
+    ])
+}

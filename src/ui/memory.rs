@@ -1,0 +1,127 @@
+//! The memory pane: RAM (with the configured buffer marked), swap, one gauge per
+//! GPU, and the history chart.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::format::{gb_short, pad};
+use super::theme::Theme;
+use super::{chart, pane};
+use crate::app::State;
+use crate::memory::MemorySnapshot;
+use crate::sanitize::clean;
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+    let block = pane(Line::styled(" Memory ", theme.bold()), false, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(mem) = &state.memory else {
+        let text = Line::styled(" reading memory…", theme.dim());
+        frame.render_widget(Paragraph::new(text), inner);
+        return;
+    };
+    let width = inner.width as usize;
+    let mut lines = gauges(mem, state.config.ram_buffer_bytes(), width, theme);
+    let room = (inner.height as usize).saturating_sub(lines.len());
+    if room >= 3 {
+        let what = if mem.gpus.is_empty() {
+            "RAM"
+        } else {
+            "RAM+VRAM"
+        };
+        let label = format!(" {what} used · last 5 min");
+        lines.push(Line::styled(pad(&label, width), theme.dim()));
+        let max = mem.ram_total + mem.vram_total();
+        let cols = chart::columns(&state.history, state.now, width, max);
+        for row in chart::bars(&cols, room - 2) {
+            lines.push(Line::styled(row, theme.accent()));
+        }
+        lines.push(chart::marks(&state.history, state.now, width).style(theme.warn()));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn gauges<'a>(mem: &MemorySnapshot, buffer: u64, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = vec![gauge(
+        "RAM",
+        mem.ram_used,
+        buffer,
+        mem.ram_total,
+        width,
+        theme,
+    )];
+    lines.push(Line::styled(
+        format!(
+            " free {} · buffer {}",
+            gb_short(mem.ram_available),
+            gb_short(buffer)
+        ),
+        theme.dim(),
+    ));
+    if mem.swap_total > 0 {
+        lines.push(gauge(
+            "swap",
+            mem.swap_used,
+            0,
+            mem.swap_total,
+            width,
+            theme,
+        ));
+    }
+    for (i, g) in mem.gpus.iter().enumerate() {
+        let label = if mem.gpus.len() == 1 {
+            "GPU".to_string()
+        } else {
+            format!("GPU{i}")
+        };
+        lines.push(gauge(&label, g.used, 0, g.total, width, theme));
+        if width >= 40 && !g.name.is_empty() {
+            lines.push(Line::styled(
+                format!("      {}", clean(&g.name)),
+                theme.dim(),
+            ));
+        }
+    }
+    lines
+}
+
+/// `RAM  ████▒▒░░░░ 18.2/32G`: █ used, ▒ the buffer kept free, ░ free.
+fn gauge<'a>(
+    label: &str,
+    used: u64,
+    buffer: u64,
+    total: u64,
+    width: usize,
+    theme: &Theme,
+) -> Line<'a> {
+    let value = format!(
+        " {}/{}",
+        gb_short(used).trim_end_matches('G'),
+        gb_short(total)
+    );
+    let bar_w = width.saturating_sub(7 + value.chars().count()).max(4);
+    let cells = |b: u64| {
+        if total == 0 {
+            0
+        } else {
+            ((b as f64 / total as f64) * bar_w as f64).round() as usize
+        }
+    };
+    let used_c = cells(used).min(bar_w);
+    let buf_c = cells(buffer).min(bar_w - used_c);
+    let free_c = bar_w - used_c - buf_c;
+    let fill = if total > 0 && used as f64 / total as f64 > 0.9 {
+        theme.bad()
+    } else {
+        theme.good()
+    };
+    Line::from(vec![
+        Span::raw(format!(" {}", pad(label, 5))),
+        Span::styled("█".repeat(used_c), fill),
+        Span::styled("▒".repeat(buf_c), theme.warn()),
+        Span::styled("░".repeat(free_c), theme.dim()),
+        Span::raw(value),
+    ])
+}

@@ -1,0 +1,153 @@
+//! The two status lines: connection, version, host, task and progress on the first;
+//! the last outcome or error and key hints on the second.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::format::{countdown, truncate, width};
+use super::loaded::progress;
+use super::theme::Theme;
+use crate::app::State;
+use crate::app::state::Connection;
+use crate::keymap::Action;
+use crate::sanitize::clean;
+
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+    let w = area.width as usize;
+    let lines = vec![first_line(state, theme, w), second_line(state, theme, w)];
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn connection<'a>(state: &State, theme: &Theme) -> Span<'a> {
+    match &state.conn {
+        Connection::Connecting => Span::styled(" … connecting", theme.dim()),
+        Connection::Connected => Span::styled(" ● connected", theme.good()),
+        Connection::Slow { .. } => Span::styled(" ◐ slow to answer", theme.warn()),
+        Connection::Unreachable { retry_at, .. } => {
+            let secs = (retry_at.as_second() - state.now.as_second()).max(0) as u64;
+            let text = if secs == 0 {
+                " ✗ unreachable · retrying".to_string()
+            } else {
+                format!(" ✗ unreachable · retry in {}", countdown(secs))
+            };
+            Span::styled(text, theme.bad())
+        }
+    }
+}
+
+fn first_line<'a>(state: &State, theme: &Theme, w: usize) -> Line<'a> {
+    let conn = connection(state, theme);
+    let version = state
+        .version
+        .as_ref()
+        .map(|v| Span::styled(format!(" · Ollama {v}"), theme.dim()));
+    let host = Span::styled(format!(" · {}", clean(&state.host_label)), theme.dim());
+    let demo = state.demo.then(|| Span::styled(" · DEMO", theme.accent()));
+    let mut task = vec![Span::raw(format!(" │ task {}", state.task.as_str()))];
+    if let Some(Ok(p)) = &state.best {
+        task.push(Span::styled(
+            format!(" ▶ {}", clean(&p.model)),
+            theme.accent(),
+        ));
+    }
+    let op = state.ops.first().map(|op| {
+        let more = match state.ops.len() {
+            1 => String::new(),
+            n => format!(" (+{})", n - 1),
+        };
+        let text = format!(
+            " │ {} {} {}{more}",
+            op.kind.verb(),
+            clean(&op.model),
+            progress(op, state)
+        );
+        Span::styled(text, theme.warn())
+    });
+    // Progress and task matter more than the version and host: those go first
+    // when the line is short.
+    let essential: usize = conn.width()
+        + demo.as_ref().map_or(0, Span::width)
+        + task.iter().map(Span::width).sum::<usize>()
+        + op.as_ref().map_or(0, Span::width);
+    let mut spans = vec![conn];
+    let mut room = w.saturating_sub(essential);
+    if host.width() <= room {
+        room -= host.width();
+        if let Some(v) = version.filter(|v| v.width() <= room) {
+            spans.push(v);
+        }
+        spans.push(host);
+    }
+    spans.extend(demo);
+    spans.extend(task);
+    spans.extend(op);
+    clip(spans, w)
+}
+
+/// Key hints, as many as fit in `room` cells.
+fn hints(state: &State, room: usize) -> String {
+    if state.filter_editing {
+        return " type to filter · Enter keeps · Esc clears ".into();
+    }
+    let items = [
+        (Action::Help, "help"),
+        (Action::Load, "load"),
+        (Action::Pin, "pin"),
+        (Action::Unload, "unload"),
+        (Action::Filter, "filter"),
+        (Action::NextTask, "task"),
+        (Action::Quit, "quit"),
+    ];
+    let mut out = String::new();
+    for (action, word) in items {
+        let item = format!(" {} {word} ", state.keymap.hint(action));
+        if width(&out) + width(&item) > room {
+            break;
+        }
+        out.push_str(&item);
+    }
+    out
+}
+
+fn second_line<'a>(state: &State, theme: &Theme, w: usize) -> Line<'a> {
+    let (text, style) = match (&state.notice, &state.conn) {
+        (Some(n), _) if n.error => (format!(" ! {}", n.text), theme.bad()),
+        (_, Connection::Unreachable { .. }) => {
+            (" start Ollama with `ollama serve`".to_string(), theme.bad())
+        }
+        (Some(n), _) => (format!(" {}", n.text), Style::default()),
+        (None, _) => (String::new(), Style::default()),
+    };
+    // The message comes first; hints take what is left.
+    let hints = hints(state, w.saturating_sub(width(&text)));
+    let room = w.saturating_sub(width(&hints));
+    let text = truncate(&text, room);
+    let gap = room.saturating_sub(width(&text));
+    Line::from(vec![
+        Span::styled(text, style),
+        Span::raw(" ".repeat(gap)),
+        Span::styled(hints, theme.dim()),
+    ])
+}
+
+use ratatui::style::Style;
+
+/// Cuts a line of spans to `w` cells.
+fn clip(spans: Vec<Span<'_>>, w: usize) -> Line<'_> {
+    let mut used = 0;
+    let mut out = Vec::new();
+    for s in spans {
+        let sw = s.width();
+        if used + sw <= w {
+            used += sw;
+            out.push(s);
+        } else {
+            let rest = truncate(&s.content, w - used);
+            out.push(Span::styled(rest, s.style));
+            break;
+        }
+    }
+    Line::from(out)
+}

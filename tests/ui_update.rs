@@ -1,0 +1,574 @@
+//! `update` driven by messages: state and effects asserted, no terminal, no network.
+
+mod ui_fixtures;
+
+use std::time::Duration;
+
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use model_orchestrator::app::derive;
+use model_orchestrator::app::state::{Connection, Focus, SortKey};
+use model_orchestrator::app::{Effect, Msg, State, update};
+use model_orchestrator::config::Config;
+use model_orchestrator::duration::KeepAlive;
+use model_orchestrator::ollama::OllamaError;
+use ui_fixtures::*;
+
+fn key(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
+fn press(state: &mut State, c: KeyCode) -> Vec<Effect> {
+    update(state, key(c))
+}
+
+fn select(state: &mut State, name: &str) {
+    assert!(derive::select_name(state, name), "{name} not in view");
+}
+
+fn typical() -> State {
+    let loaded = vec![running("llama3.1:8b", 6.1, 6.1, Some(at(252)))];
+    connected(Config::default(), typical_models(), loaded)
+}
+
+fn five_minutes() -> KeepAlive {
+    KeepAlive::For(Duration::from_secs(300))
+}
+
+fn log_texts(state: &State) -> Vec<String> {
+    state.log.recent().map(|e| e.text.clone()).collect()
+}
+
+#[test]
+fn enter_on_a_fitting_model_loads_it_with_the_default_keep_alive() {
+    let mut s = typical();
+    select(&mut s, "phi3:mini");
+    let fx = press(&mut s, KeyCode::Enter);
+    assert_eq!(
+        fx,
+        vec![Effect::Load {
+            model: "phi3:mini".into(),
+            keep_alive: five_minutes()
+        }]
+    );
+    assert_eq!(s.ops.len(), 1);
+    // `l` does the same, but not twice for the same model.
+    let fx = update(&mut s, ch('l'));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("already"))
+    );
+}
+
+#[test]
+fn a_configured_keep_alive_is_used() {
+    let config = Config {
+        default_keep_alive: "30m".into(),
+        ..Config::default()
+    };
+    let mut s = connected(config, typical_models(), vec![]);
+    select(&mut s, "mistral:7b");
+    let fx = press(&mut s, KeyCode::Enter);
+    assert_eq!(
+        fx,
+        vec![Effect::Load {
+            model: "mistral:7b".into(),
+            keep_alive: KeepAlive::For(Duration::from_secs(1800))
+        }]
+    );
+}
+
+#[test]
+fn p_pins_now_and_saves_the_pin() {
+    let mut s = typical();
+    select(&mut s, "phi3:mini");
+    let fx = update(&mut s, ch('p'));
+    assert!(fx.contains(&Effect::Pin {
+        model: "phi3:mini".into()
+    }));
+    assert!(fx.contains(&Effect::SavePins {
+        pins: vec!["phi3:mini".into()]
+    }));
+    assert!(s.config.is_pinned("phi3:mini"));
+}
+
+#[test]
+fn p_on_a_pinned_loaded_model_unpins_with_the_default_keep_alive() {
+    let config = Config {
+        keep_alive_models: vec!["llama3.1:8b".into()],
+        ..Config::default()
+    };
+    let loaded = vec![running("llama3.1:8b", 6.1, 6.1, None)];
+    let mut s = connected(config, typical_models(), loaded);
+    select(&mut s, "llama3.1:8b");
+    let fx = update(&mut s, ch('p'));
+    assert!(fx.contains(&Effect::SavePins { pins: vec![] }), "{fx:?}");
+    assert!(fx.contains(&Effect::Load {
+        model: "llama3.1:8b".into(),
+        keep_alive: five_minutes()
+    }));
+    assert!(!s.config.is_pinned("llama3.1:8b"));
+}
+
+#[test]
+fn u_on_a_pinned_model_unpins_first_then_unloads() {
+    let config = Config {
+        keep_alive_models: vec!["llama3.1:8b".into()],
+        ..Config::default()
+    };
+    let loaded = vec![running("llama3.1:8b", 6.1, 6.1, None)];
+    let mut s = connected(config, typical_models(), loaded);
+    select(&mut s, "llama3.1:8b");
+    let fx = update(&mut s, ch('u'));
+    assert_eq!(
+        fx,
+        vec![
+            Effect::SavePins { pins: vec![] },
+            Effect::Unload {
+                model: "llama3.1:8b".into()
+            }
+        ]
+    );
+    // Its disappearance from ps is then an unload, not an eviction.
+    update(
+        &mut s,
+        Msg::UnloadDone {
+            model: "llama3.1:8b".into(),
+            reply: Ok(()),
+        },
+    );
+    update(&mut s, Msg::Ps(Ok(vec![])));
+    assert!(!log_texts(&s).iter().any(|t| t.contains("evicted")));
+}
+
+#[test]
+fn u_on_a_model_that_is_not_loaded_says_so() {
+    let mut s = typical();
+    select(&mut s, "phi3:mini");
+    let fx = update(&mut s, ch('u'));
+    assert!(fx.is_empty());
+    assert!(
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text == "phi3:mini is not loaded")
+    );
+}
+
+#[test]
+fn a_model_that_does_not_fit_asks_first() {
+    let mut s = typical();
+    select(&mut s, "llama3.1:70b");
+    let fx = press(&mut s, KeyCode::Enter);
+    assert!(fx.is_empty(), "{fx:?}");
+    let text = s
+        .confirm
+        .as_ref()
+        .map(|c| c.text.clone())
+        .unwrap_or_default();
+    assert!(
+        text.starts_with("llama3.1:70b needs 42.5 GB, 36.0 GB free — short 6.5 GB."),
+        "{text}"
+    );
+    assert!(text.ends_with("Load anyway? y/n"), "{text}");
+    // Other keys are ignored while the question is open; n cancels.
+    assert!(update(&mut s, ch('j')).is_empty());
+    assert!(update(&mut s, ch('n')).is_empty());
+    assert!(s.confirm.is_none());
+    press(&mut s, KeyCode::Enter);
+    let fx = update(&mut s, ch('y'));
+    assert_eq!(
+        fx,
+        vec![Effect::Load {
+            model: "llama3.1:70b".into(),
+            keep_alive: five_minutes()
+        }]
+    );
+}
+
+#[test]
+fn ps_poll_is_not_reissued_while_one_is_in_flight() {
+    let mut s = typical();
+    assert_eq!(update(&mut s, Msg::PollPs), vec![Effect::FetchPs]);
+    assert!(update(&mut s, Msg::PollPs).is_empty());
+    update(&mut s, Msg::Ps(Ok(vec![])));
+    assert_eq!(update(&mut s, Msg::PollPs), vec![Effect::FetchPs]);
+    assert_eq!(update(&mut s, Msg::PollTags), vec![Effect::FetchTags]);
+    assert!(update(&mut s, Msg::PollTags).is_empty());
+}
+
+#[test]
+fn out_of_memory_is_reported_in_plain_words() {
+    let mut s = typical();
+    select(&mut s, "mistral:7b");
+    press(&mut s, KeyCode::Enter);
+    let oom = OllamaError::status(
+        500,
+        r#"{"error":"llama runner process has terminated: cudaMalloc failed: out of memory"}"#,
+    );
+    let fx = update(
+        &mut s,
+        Msg::LoadDone {
+            model: "mistral:7b".into(),
+            keep_alive: five_minutes(),
+            reply: Err(oom),
+        },
+    );
+    assert_eq!(fx, vec![Effect::FetchPs]);
+    assert!(s.ops.is_empty());
+    let notice = s.notice.clone().expect("a notice");
+    assert!(notice.error);
+    assert_eq!(
+        notice.text,
+        "cannot load mistral:7b: not enough memory: needs 4.1 GB, 36.0 GB free"
+    );
+    assert_eq!(
+        log_texts(&s)[0],
+        format!(
+            "{} (Ollama: llama runner process has terminated: cudaMalloc failed: out of memory)",
+            notice.text
+        )
+    );
+}
+
+#[test]
+fn a_finished_load_is_logged_with_its_duration() {
+    let mut s = typical();
+    select(&mut s, "phi3:mini");
+    press(&mut s, KeyCode::Enter);
+    update(&mut s, Msg::Clock(at(3)));
+    update(
+        &mut s,
+        Msg::LoadDone {
+            model: "phi3:mini".into(),
+            keep_alive: five_minutes(),
+            reply: Ok(()),
+        },
+    );
+    assert_eq!(log_texts(&s)[0], "loaded phi3:mini in 3.0s");
+    assert!(s.ops.is_empty());
+}
+
+#[test]
+fn unreachable_server_retries_with_backoff_and_reconnects() {
+    let mut s = new_state(Config::default());
+    let fx = model_orchestrator::app::start(&mut s);
+    assert_eq!(
+        fx,
+        vec![Effect::FetchVersion, Effect::FetchTags, Effect::FetchPs]
+    );
+    let refused = OllamaError::Unreachable {
+        url: "http://127.0.0.1:11434/api/version".into(),
+        reason: "Connection refused".into(),
+    };
+    update(&mut s, Msg::Version(Err(refused.clone())));
+    let Connection::Unreachable { retry_at, .. } = s.conn.clone() else {
+        panic!("expected unreachable, got {:?}", s.conn);
+    };
+    assert_eq!(retry_at, at(1));
+    update(&mut s, Msg::Tags(Err(refused.clone())));
+    update(&mut s, Msg::Ps(Err(refused.clone())));
+    assert!(
+        update(&mut s, Msg::PollPs).is_empty(),
+        "no polling while down"
+    );
+    assert_eq!(
+        update(&mut s, Msg::Clock(at(1))),
+        vec![Effect::FetchVersion]
+    );
+    update(&mut s, Msg::Version(Err(refused)));
+    let Connection::Unreachable { retry_at, .. } = s.conn.clone() else {
+        panic!("still unreachable");
+    };
+    assert_eq!(retry_at, at(3), "second retry waits longer");
+    assert!(update(&mut s, Msg::Clock(at(2))).is_empty());
+    update(&mut s, Msg::Clock(at(3)));
+    let fx = update(&mut s, Msg::Version(Ok("0.10.1".into())));
+    assert_eq!(s.conn, Connection::Connected);
+    assert_eq!(fx, vec![Effect::FetchTags, Effect::FetchPs]);
+    assert!(log_texts(&s)[0].starts_with("reconnected"));
+}
+
+#[test]
+fn a_model_vanishing_before_its_expiry_is_an_eviction() {
+    let a = running("mistral:7b", 5.0, 5.0, Some(at(200)));
+    let b = running("phi3:mini", 3.0, 3.0, Some(at(1)));
+    let mut s = connected(Config::default(), typical_models(), vec![a, b]);
+    update(&mut s, Msg::Clock(at(5)));
+    update(&mut s, Msg::Ps(Ok(vec![])));
+    let log = log_texts(&s);
+    assert!(
+        log.iter()
+            .any(|t| t == "mistral:7b was evicted (3m 15s of keep-alive left)"),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|t| t == "phi3:mini unloaded (keep-alive ran out)"),
+        "{log:?}"
+    );
+    assert_eq!(s.history.marks.len(), 2);
+}
+
+#[test]
+fn models_loaded_elsewhere_are_noticed() {
+    let mut s = typical();
+    let mut loaded = s.running.clone();
+    loaded.push(running("phi3:mini", 3.0, 3.0, Some(at(300))));
+    update(&mut s, Msg::Ps(Ok(loaded)));
+    assert_eq!(log_texts(&s)[0], "phi3:mini loaded by another client");
+}
+
+#[test]
+fn filter_narrows_live_and_esc_clears() {
+    let mut s = typical();
+    update(&mut s, ch('/'));
+    assert!(s.filter_editing);
+    for c in "LLAMA3".chars() {
+        update(&mut s, ch(c));
+    }
+    assert_eq!(s.view.len(), 2, "llama3.1:8b and llama3.1:70b");
+    // While typing, letters are text, not commands.
+    update(&mut s, ch('q'));
+    assert!(!s.quit);
+    assert!(s.view.is_empty());
+    press(&mut s, KeyCode::Backspace);
+    press(&mut s, KeyCode::Enter);
+    assert!(!s.filter_editing);
+    assert_eq!(s.view.len(), 2);
+    press(&mut s, KeyCode::Esc);
+    assert!(s.filter.is_empty() && !s.quit);
+    assert_eq!(s.view.len(), typical_models().len());
+}
+
+#[test]
+fn sort_cycles_and_keeps_the_cursor_on_its_model() {
+    let mut s = typical();
+    select(&mut s, "phi3:mini");
+    update(&mut s, ch('s'));
+    assert_eq!(s.sort, SortKey::Size);
+    assert_eq!(s.models[s.view[0]].name, "llama3.1:70b");
+    assert_eq!(
+        s.selected_model().map(|m| m.name.as_str()),
+        Some("phi3:mini")
+    );
+    for expected in [
+        SortKey::Need,
+        SortKey::Modified,
+        SortKey::Fit,
+        SortKey::Name,
+    ] {
+        update(&mut s, ch('s'));
+        assert_eq!(s.sort, expected);
+    }
+}
+
+#[test]
+fn movement_keys_are_clamped_and_scroll() {
+    let models: Vec<_> = (0..100)
+        .map(|i| entry(&format!("model-{i:03}:7b"), 4.0, "7B", "Q4_0", "llama"))
+        .collect();
+    let mut s = connected(Config::default(), models, vec![]);
+    press(&mut s, KeyCode::Up);
+    assert_eq!(s.selected, 0);
+    press(&mut s, KeyCode::PageDown);
+    let page = s.selected;
+    assert!(page >= 5, "a page moves several rows, got {page}");
+    assert!(s.scroll > 0 || page < 8);
+    press(&mut s, KeyCode::End);
+    assert_eq!(s.selected, 99);
+    assert!(s.scroll + page >= 99);
+    update(&mut s, ch('k'));
+    assert_eq!(s.selected, 98);
+    press(&mut s, KeyCode::Home);
+    assert_eq!((s.selected, s.scroll), (0, 0));
+}
+
+#[test]
+fn key_releases_are_ignored() {
+    let mut s = typical();
+    let mut release = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+    release.kind = KeyEventKind::Release;
+    assert!(update(&mut s, Msg::Key(release)).is_empty());
+    assert!(!s.quit);
+}
+
+#[test]
+fn quit_keys_and_esc_closing_help_first() {
+    let mut s = typical();
+    update(&mut s, ch('?'));
+    assert!(s.help);
+    press(&mut s, KeyCode::Esc);
+    assert!(!s.help && !s.quit);
+    assert_eq!(press(&mut s, KeyCode::Esc), vec![Effect::Quit]);
+    let mut s = typical();
+    let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(update(&mut s, ctrl_c), vec![Effect::Quit]);
+    assert!(s.quit);
+}
+
+#[test]
+fn the_clock_redraws_only_when_a_countdown_is_on_screen() {
+    let mut s = connected(Config::default(), typical_models(), vec![]);
+    s.dirty = false;
+    update(&mut s, Msg::Clock(at(1)));
+    assert!(!s.dirty, "nothing ticks on screen");
+    assert!(!s.needs_clock());
+    let mut s = typical();
+    assert!(s.needs_clock());
+    s.dirty = false;
+    update(&mut s, Msg::Clock(at(0)));
+    assert!(!s.dirty, "same second");
+    update(&mut s, Msg::Clock(at(1)));
+    assert!(s.dirty);
+}
+
+#[test]
+fn an_unchanged_memory_reading_does_not_redraw() {
+    let mut s = typical();
+    s.dirty = false;
+    update(&mut s, Msg::Memory(memory(32.0, 14.0, &[(24.0, 6.0)])));
+    assert!(!s.dirty);
+    update(&mut s, Msg::Memory(memory(32.0, 15.0, &[(24.0, 6.0)])));
+    assert!(s.dirty);
+}
+
+#[test]
+fn show_is_fetched_for_the_selection_first_a_few_at_a_time() {
+    let mut s = new_state(Config::default());
+    update(&mut s, Msg::Version(Ok("0.10.1".into())));
+    let fx = update(&mut s, Msg::Tags(Ok(typical_models())));
+    let shows: Vec<_> = fx
+        .iter()
+        .filter_map(|f| match f {
+            Effect::FetchShow { model, .. } => Some(model.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shows.len(), 3);
+    assert_eq!(
+        shows[0],
+        s.selected_model()
+            .map(|m| m.name.clone())
+            .unwrap_or_default()
+    );
+    // Moving to a model not fetched yet does not exceed the limit.
+    assert!(
+        update(&mut s, ch('G'))
+            .iter()
+            .all(|f| !matches!(f, Effect::FetchShow { .. }))
+    );
+    let Some(Effect::FetchShow { key, model }) = fx.first().cloned() else {
+        panic!("expected a show fetch");
+    };
+    let fx = update(
+        &mut s,
+        Msg::Show {
+            key,
+            model,
+            reply: Box::new(Ok(show("llama", 32, 131072))),
+        },
+    );
+    assert!(
+        matches!(fx.as_slice(), [Effect::FetchShow { model, .. }] if model == "qwen2.5-coder:7b"),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn a_show_result_turns_the_need_into_an_estimate() {
+    let mut s = typical();
+    let i = s
+        .models
+        .iter()
+        .position(|m| m.name == "mistral:7b")
+        .expect("present");
+    let before = s.rows[i].need.bytes;
+    let key = State::show_key(&s.models[i]);
+    update(
+        &mut s,
+        Msg::Show {
+            key,
+            model: "mistral:7b".into(),
+            reply: Box::new(Ok(show("llama", 32, 32768))),
+        },
+    );
+    assert!(s.rows[i].need.bytes > before);
+}
+
+#[test]
+fn t_cycles_the_task_and_b_explains_a_missing_pick() {
+    let mut s = typical();
+    update(&mut s, ch('t'));
+    assert_eq!(s.task.as_str(), "code");
+    update(&mut s, ch('b'));
+    assert!(
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.starts_with("no pick for code"))
+    );
+}
+
+#[test]
+fn tab_moves_focus_to_loaded_models_and_keys_act_there() {
+    let mut s = typical();
+    press(&mut s, KeyCode::Tab);
+    assert_eq!(s.focus, Focus::Loaded);
+    let fx = update(&mut s, ch('u'));
+    assert_eq!(
+        fx,
+        vec![Effect::Unload {
+            model: "llama3.1:8b".into()
+        }]
+    );
+    press(&mut s, KeyCode::Tab);
+    assert_eq!(s.focus, Focus::Models);
+}
+
+#[test]
+fn a_click_selects_the_row_under_the_mouse() {
+    let mut s = typical();
+    // At 80×24 the table's first row is on screen row 2 (border, header).
+    let click = |row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    update(&mut s, click(4));
+    assert_eq!(s.selected, 2);
+    update(&mut s, click(12));
+    assert_eq!(s.focus, Focus::Loaded);
+    let wheel = Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 10,
+        row: 4,
+        modifiers: KeyModifiers::NONE,
+    });
+    update(&mut s, click(2));
+    update(&mut s, wheel);
+    assert_eq!(s.selected, 3);
+}
+
+#[test]
+fn user_key_overrides_apply() {
+    let mut config = Config::default();
+    config.keys.insert("x".into(), "unload".into());
+    let loaded = vec![running("llama3.1:8b", 6.1, 6.1, Some(at(100)))];
+    let mut s = connected(config, typical_models(), loaded);
+    select(&mut s, "llama3.1:8b");
+    assert_eq!(
+        update(&mut s, ch('x')),
+        vec![Effect::Unload {
+            model: "llama3.1:8b".into()
+        }]
+    );
+}
