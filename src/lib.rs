@@ -9,5 +9,6 @@ pub mod host;
 pub mod memory;
 pub mod names;
 pub mod ollama;
+pub mod pins;
 pub mod sanitize;
 pub mod select;
