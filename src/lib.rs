@@ -6,6 +6,7 @@ pub mod config;
 pub mod duration;
 pub mod fit;
 pub mod host;
+pub mod keepalive;
 pub mod memory;
 pub mod names;
 pub mod ollama;
