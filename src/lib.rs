@@ -2,14 +2,18 @@
 //!
 //! The library holds everything the binary uses so integration tests can reach it.
 
+pub mod cli;
 pub mod config;
 pub mod duration;
 pub mod fit;
+pub mod format;
 pub mod host;
+pub mod inventory;
 pub mod keepalive;
 pub mod memory;
 pub mod names;
 pub mod ollama;
 pub mod pins;
+pub mod report;
 pub mod sanitize;
 pub mod select;

@@ -40,3 +40,34 @@ impl MemorySnapshot {
 pub trait MemorySource: Send {
     fn read(&mut self) -> MemorySnapshot;
 }
+
+/// Temporary: RAM and swap from sysinfo.
+pub struct SystemMemory {
+    sys: Option<sysinfo::System>,
+}
+
+impl SystemMemory {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        SystemMemory {
+            sys: sysinfo::System::new().ok(),
+        }
+    }
+}
+
+impl MemorySource for SystemMemory {
+    fn read(&mut self) -> MemorySnapshot {
+        let Some(sys) = self.sys.as_mut() else {
+            return MemorySnapshot::default();
+        };
+        sys.refresh_memory();
+        MemorySnapshot {
+            ram_total: sys.total_memory(),
+            ram_available: sys.available_memory(),
+            ram_used: sys.used_memory(),
+            swap_total: sys.total_swap(),
+            swap_used: sys.used_swap(),
+            gpus: Vec::new(),
+        }
+    }
+}

@@ -4,7 +4,8 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::event::{KeeperEvent, KeeperEventKind as Kind, gigabytes, short_duration};
+use super::event::{KeeperEvent, KeeperEventKind as Kind};
+use crate::format::{countdown, gb};
 use crate::names::same_model;
 use crate::ollama::{OllamaError, RunningModel};
 use crate::sanitize::clean;
@@ -65,7 +66,10 @@ impl PinStatus {
             PinStatus::NotInstalled => "pinned — not installed".into(),
             PinStatus::Backoff { until, .. } => {
                 let secs = until.duration_since(now).as_secs().max(0);
-                format!("retry in {}", short_duration(secs))
+                format!(
+                    "retry in {}",
+                    countdown(std::time::Duration::from_secs(secs.unsigned_abs()))
+                )
             }
         }
     }

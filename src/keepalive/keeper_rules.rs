@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use super::{
     InFlight, Keeper, KeeperAction, Kind, PinStatus, RELOAD_GRACE_SECS, Reported, Room, after,
-    backoff_secs, clean, gigabytes, short_duration,
+    backoff_secs, clean, countdown, gb,
 };
 use crate::ollama::{Expiry, OllamaError, RunningModel};
 
@@ -36,7 +36,7 @@ impl Keeper {
             }
             Expiry::At(t) => format!(
                 "another client set its keep-alive; it would have unloaded in {}",
-                short_duration(t.duration_since(now).as_secs())
+                secs_text(t.duration_since(now).as_secs())
             ),
             Expiry::Stopping => "it was being unloaded".to_string(),
         };
@@ -81,7 +81,7 @@ impl Keeper {
             let secs = now.duration_since(t).as_secs();
             let msg = format!(
                 "{name} dropped out again {} after it was reloaded (something else needs the memory)",
-                short_duration(secs)
+                secs_text(secs)
             );
             self.fail(i, now, false, msg);
             return None;
@@ -106,7 +106,7 @@ impl Keeper {
                 if pin.reported != Some(Reported::Waiting) {
                     pin.reported = Some(Reported::Waiting);
                     let figures = if need > 0 {
-                        format!(" (needs {}, {} free)", gigabytes(need), gigabytes(free))
+                        format!(" (needs {}, {} free)", gb(need), gb(free))
                     } else {
                         String::new()
                     };
@@ -182,7 +182,11 @@ impl Keeper {
             attempts: pin.failures,
         };
         let name = pin.name.clone();
-        let msg = format!("{msg} — next try in {}", short_duration(wait));
+        let msg = format!("{msg} — next try in {}", secs_text(wait));
         self.event(now, Some(&name), Kind::Failed, msg);
     }
+}
+
+fn secs_text(secs: i64) -> String {
+    countdown(std::time::Duration::from_secs(secs.max(0).unsigned_abs()))
 }

@@ -66,7 +66,7 @@ fn reset_by_another_client_is_repinned_within_one_poll() {
     assert_eq!(events.len(), 2);
     assert_eq!(
         events[1].message,
-        "re-pinned llama3.1:8b (another client set its keep-alive; it would have unloaded in 4m58s)"
+        "re-pinned llama3.1:8b (another client set its keep-alive; it would have unloaded in 4m 58s)"
     );
     assert_eq!(k.status("llama3.1:8b"), Some(&PinStatus::Held));
     assert!(
@@ -136,7 +136,7 @@ fn a_model_that_does_not_fit_waits_without_requests() {
     assert_eq!(events.len(), 1, "reported once, not every poll");
     assert_eq!(
         events[0].message,
-        "big:70b pinned — waiting for memory (needs 42 GB, 12 GB free)"
+        "big:70b pinned — waiting for memory (needs 42.0 GB, 12.0 GB free)"
     );
     assert_eq!(k.on_ps(at(50), &[], fits), reload("big:70b"));
     // The plain bool form works too.

@@ -14,7 +14,7 @@
 mod event;
 mod keeper;
 
-pub use event::{KeeperEvent, KeeperEventKind, gigabytes, short_duration};
+pub use event::{KeeperEvent, KeeperEventKind};
 pub use keeper::{
     BACKOFF_CAP_SECS, BACKOFF_FIRST_SECS, Keeper, KeeperAction, PinStatus, RELOAD_GRACE_SECS, Room,
     backoff_secs,

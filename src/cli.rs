@@ -1,0 +1,62 @@
+//! Command-line interface: the dashboard by default, plus non-interactive commands.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "model-orchestrator",
+    version,
+    about = "A terminal dashboard for local LLMs served by Ollama: what is installed, what fits in memory now, what is loaded, and pins that hold.",
+    after_help = "With no command, opens the dashboard. Host: --host, then OLLAMA_HOST, then the config file, then http://127.0.0.1:11434."
+)]
+pub struct Cli {
+    /// Config file (default: the platform config dir, e.g. ~/.config/model-orchestrator/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Ollama's address, parsed like OLLAMA_HOST (overrides OLLAMA_HOST and the config).
+    #[arg(long, global = true, value_name = "URL")]
+    pub host: Option<String>,
+
+    /// Open the dashboard against a built-in simulated Ollama (no Ollama needed).
+    #[arg(long)]
+    pub demo: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Installed models with size, need, fit verdict, loaded and pinned.
+    List {
+        /// One JSON object per model, in an array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Loaded models with size, CPU/GPU split, context and expiry.
+    Ps {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The best model for a task that fits now (exit code 1 when nothing fits).
+    Select {
+        /// general, code, debug or embedding.
+        #[arg(long, default_value = "general")]
+        task: crate::select::Task,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl clap::ValueEnum for crate::select::Task {
+    fn value_variants<'a>() -> &'a [Self] {
+        &crate::select::Task::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}

@@ -1,0 +1,103 @@
+//! Human-readable sizes and durations, matching what Ollama's own CLI prints.
+
+use std::time::Duration;
+
+/// Ollama's `format.HumanBytes`: decimal units, integers from 10 up (truncated), one
+/// decimal below 10 when fractional.
+pub fn human_bytes(b: u64) -> String {
+    let (value, unit) = match b {
+        b if b >= 1_000_000_000_000 => (b as f64 / 1e12, "TB"),
+        b if b >= 1_000_000_000 => (b as f64 / 1e9, "GB"),
+        b if b >= 1_000_000 => (b as f64 / 1e6, "MB"),
+        b if b >= 1_000 => (b as f64 / 1e3, "KB"),
+        b => return format!("{b} B"),
+    };
+    if value >= 10.0 {
+        format!("{} {unit}", value.trunc() as u64)
+    } else if value.fract() == 0.0 {
+        format!("{} {unit}", value as u64)
+    } else {
+        // Go's %.1f rounds: 3.97e9 prints as "4.0 GB".
+        format!("{value:.1} {unit}")
+    }
+}
+
+/// Always GB with one decimal, for figures users compare ("needs 6.1 GB, 3.9 GB free").
+pub fn gb(b: u64) -> String {
+    format!("{:.1} GB", b as f64 / 1e9)
+}
+
+/// A short countdown: "45s", "4m 12s", "1h 05m".
+pub fn countdown(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
+        _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// Ollama's `format.HumanTime` wording for a span: "3 weeks", "About an hour".
+pub fn human_span(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    let (minute, hour, day) = (60.0, 3600.0, 86_400.0);
+    let plural = |n: u64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    };
+    if s < 1.0 {
+        "Less than a second".into()
+    } else if s < minute {
+        plural(s as u64, "second")
+    } else if s < 2.0 * minute {
+        "About a minute".into()
+    } else if s < hour {
+        plural((s / minute) as u64, "minute")
+    } else if s < 2.0 * hour {
+        "About an hour".into()
+    } else if s < 48.0 * hour {
+        plural((s / hour).round() as u64, "hour")
+    } else if s < 14.0 * day {
+        plural((s / day).round() as u64, "day")
+    } else if s < 60.0 * day {
+        plural((s / (7.0 * day)).round() as u64, "week")
+    } else if s < 730.0 * day {
+        plural((s / (30.0 * day)).round() as u64, "month")
+    } else {
+        plural((s / (365.0 * day)).round() as u64, "year")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_like_ollama() {
+        assert_eq!(human_bytes(4_683_075_271), "4.7 GB");
+        assert_eq!(human_bytes(3_970_000_000), "4.0 GB");
+        assert_eq!(human_bytes(4_000_000_000), "4 GB");
+        assert_eq!(human_bytes(14_900_000_000), "14 GB");
+        assert_eq!(human_bytes(669_000_000), "669 MB");
+        assert_eq!(human_bytes(986_000_000), "986 MB");
+        assert_eq!(human_bytes(512), "512 B");
+    }
+
+    #[test]
+    fn countdowns() {
+        assert_eq!(countdown(Duration::from_secs(45)), "45s");
+        assert_eq!(countdown(Duration::from_secs(252)), "4m 12s");
+        assert_eq!(countdown(Duration::from_secs(3900)), "1h 05m");
+    }
+
+    #[test]
+    fn spans() {
+        assert_eq!(human_span(Duration::from_secs(21 * 86_400)), "3 weeks");
+        assert_eq!(human_span(Duration::from_secs(90)), "About a minute");
+        assert_eq!(human_span(Duration::from_secs(299)), "4 minutes");
+        assert_eq!(human_span(Duration::from_millis(10)), "Less than a second");
+    }
+}

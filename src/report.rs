@@ -1,0 +1,327 @@
+//! The non-interactive views: `list`, `ps` and `select`, as rows that serialise to
+//! stable JSON (snake_case keys, sizes in bytes) or print as aligned text tables.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::fit::{self, NeedSource, Verdict};
+use crate::format::human_bytes;
+use crate::inventory::Inventory;
+use crate::memory::MemorySnapshot;
+use crate::names::same_model;
+use crate::ollama::Expiry;
+use crate::sanitize::clean;
+use crate::select::{self, Candidate, NoPick, Pick, Task};
+
+/// One installed model (`list --json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelRow {
+    pub name: String,
+    pub size: u64,
+    pub parameter_size: String,
+    pub quantization: String,
+    pub family: String,
+    pub families: Vec<String>,
+    pub modified_at: Option<String>,
+    pub digest: String,
+    pub capabilities: Vec<String>,
+    /// Bytes the model needs in memory now.
+    pub need: u64,
+    /// `override`, `estimate`, `file_size` or `remote`.
+    pub need_source: &'static str,
+    /// `loaded`, `fits_gpu`, `fits`, `fits_if_unloaded` or `no_fit`.
+    pub verdict: &'static str,
+    /// For `fits_if_unloaded`: the loaded models to unload first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unload: Vec<String>,
+    /// For `no_fit`: bytes missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub short_by: Option<u64>,
+    pub loaded: bool,
+    pub pinned: bool,
+}
+
+/// One loaded model (`ps --json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunningRow {
+    pub name: String,
+    pub size: u64,
+    pub size_vram: u64,
+    /// As `ollama ps` prints it: `100% GPU`, `48%/52% CPU/GPU`.
+    pub processor: String,
+    pub context_length: Option<u64>,
+    /// RFC 3339, or null when the server gave none.
+    pub expires_at: Option<String>,
+    /// `forever`, `stopping`, `unknown`, or the RFC 3339 expiry.
+    pub until: String,
+    pub pinned: bool,
+}
+
+/// `select --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SelectRow {
+    pub task: &'static str,
+    pub model: Option<String>,
+    pub verdict: Option<&'static str>,
+    pub reason: String,
+}
+
+pub fn verdict_key(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Loaded => "loaded",
+        Verdict::FitsGpu => "fits_gpu",
+        Verdict::Fits => "fits",
+        Verdict::FitsIfUnloaded { .. } => "fits_if_unloaded",
+        Verdict::NoFit { .. } => "no_fit",
+    }
+}
+
+fn need_key(s: &NeedSource) -> &'static str {
+    match s {
+        NeedSource::Override => "override",
+        NeedSource::Estimate { .. } => "estimate",
+        NeedSource::FileSize => "file_size",
+        NeedSource::Remote => "remote",
+    }
+}
+
+pub fn model_rows(inv: &Inventory, mem: &MemorySnapshot, config: &Config) -> Vec<ModelRow> {
+    inv.models
+        .iter()
+        .map(|m| {
+            let need = fit::need(m, inv.arch.get(&m.name), config);
+            let verdict = fit::verdict(&m.name, need.bytes, mem, &inv.running, config);
+            ModelRow {
+                name: clean(&m.name),
+                size: m.size,
+                parameter_size: clean(&m.details.parameter_size),
+                quantization: clean(&m.details.quantization_level),
+                family: clean(&m.details.family),
+                families: m
+                    .details
+                    .families
+                    .iter()
+                    .flatten()
+                    .map(|f| clean(f))
+                    .collect(),
+                modified_at: m.modified_at.map(|t| t.to_string()),
+                digest: clean(&m.digest),
+                capabilities: inv
+                    .capabilities_of(&m.name)
+                    .iter()
+                    .map(|c| clean(c))
+                    .collect(),
+                need: need.bytes,
+                need_source: need_key(&need.source),
+                verdict: verdict_key(&verdict),
+                unload: match &verdict {
+                    Verdict::FitsIfUnloaded { unload } => unload.iter().map(|u| clean(u)).collect(),
+                    _ => Vec::new(),
+                },
+                short_by: match verdict {
+                    Verdict::NoFit { short_by } => Some(short_by),
+                    _ => None,
+                },
+                loaded: inv.running.iter().any(|r| same_model(&r.name, &m.name)),
+                pinned: config.is_pinned(&m.name),
+            }
+        })
+        .collect()
+}
+
+pub fn running_rows(inv: &Inventory, config: &Config, now: Timestamp) -> Vec<RunningRow> {
+    inv.running
+        .iter()
+        .map(|r| RunningRow {
+            name: clean(&r.name),
+            size: r.size,
+            size_vram: r.vram(),
+            processor: r.processor(),
+            context_length: r.context_length,
+            expires_at: r.expires_at.map(|t| t.to_string()),
+            until: match r.expiry(now) {
+                Expiry::Forever => "forever".into(),
+                Expiry::Stopping => "stopping".into(),
+                Expiry::Unknown => "unknown".into(),
+                Expiry::At(t) => t.to_string(),
+            },
+            pinned: config.is_pinned(&r.name),
+        })
+        .collect()
+}
+
+pub fn select(
+    task: Task,
+    inv: &Inventory,
+    mem: &MemorySnapshot,
+    config: &Config,
+) -> Result<Pick, NoPick> {
+    let needs: Vec<u64> = inv
+        .models
+        .iter()
+        .map(|m| fit::need(m, inv.arch.get(&m.name), config).bytes)
+        .collect();
+    let candidates: Vec<Candidate<'_>> = inv
+        .models
+        .iter()
+        .zip(&needs)
+        .map(|(entry, need)| Candidate {
+            entry,
+            need: *need,
+            capabilities: inv.capabilities_of(&entry.name),
+        })
+        .collect();
+    select::select_best_model(
+        task,
+        &candidates,
+        mem,
+        &inv.running,
+        &config.keep_alive_models,
+        config,
+    )
+}
+
+pub fn select_row(task: Task, result: &Result<Pick, NoPick>) -> SelectRow {
+    match result {
+        Ok(p) => SelectRow {
+            task: task.as_str(),
+            model: Some(clean(&p.model)),
+            verdict: Some(verdict_key(&p.verdict)),
+            reason: clean(&p.reason),
+        },
+        Err(n) => SelectRow {
+            task: task.as_str(),
+            model: None,
+            verdict: None,
+            reason: clean(&n.reason),
+        },
+    }
+}
+
+fn verdict_text(r: &ModelRow) -> String {
+    match (r.verdict, r.short_by) {
+        ("loaded", _) => "loaded".into(),
+        ("fits_gpu", _) => "fits (GPU)".into(),
+        ("fits", _) => "fits".into(),
+        ("fits_if_unloaded", _) => format!("unload {}", r.unload.join(", ")),
+        (_, Some(short)) => format!("short {}", human_bytes(short)),
+        (other, None) => other.into(),
+    }
+}
+
+pub fn list_table(rows: &[ModelRow], now: Timestamp) -> String {
+    let mut t = Table::new(&[
+        "NAME", "PARAMS", "QUANT", "SIZE", "NEED", "FIT", "LOADED", "PINNED", "MODIFIED",
+    ]);
+    for r in rows {
+        let modified = r
+            .modified_at
+            .as_deref()
+            .and_then(crate::ollama::wire::parse_time)
+            .map(|t| {
+                let ago = now.duration_since(t).unsigned_abs();
+                format!("{} ago", crate::format::human_span(ago))
+            })
+            .unwrap_or_else(|| "-".into());
+        t.row(vec![
+            r.name.clone(),
+            dash(&r.parameter_size),
+            dash(&r.quantization),
+            human_bytes(r.size),
+            human_bytes(r.need),
+            verdict_text(r),
+            if r.loaded {
+                "●".into()
+            } else {
+                String::new()
+            },
+            if r.pinned {
+                "★".into()
+            } else {
+                String::new()
+            },
+            modified,
+        ]);
+    }
+    t.render()
+}
+
+pub fn ps_table(rows: &[RunningRow], now: Timestamp) -> String {
+    let mut t = Table::new(&["NAME", "SIZE", "PROCESSOR", "CONTEXT", "UNTIL", "PINNED"]);
+    for r in rows {
+        let until = match r.until.as_str() {
+            "forever" => "Forever".to_string(),
+            "stopping" => "Stopping...".to_string(),
+            "unknown" => "-".to_string(),
+            at => crate::ollama::wire::parse_time(at)
+                .map(|t| {
+                    let left = t.duration_since(now).unsigned_abs();
+                    format!("{} from now", crate::format::human_span(left))
+                })
+                .unwrap_or_else(|| at.to_string()),
+        };
+        t.row(vec![
+            r.name.clone(),
+            human_bytes(r.size),
+            r.processor.clone(),
+            r.context_length.map_or("-".into(), |c| c.to_string()),
+            until,
+            if r.pinned {
+                "★".into()
+            } else {
+                String::new()
+            },
+        ]);
+    }
+    t.render()
+}
+
+fn dash(s: &str) -> String {
+    if s.is_empty() {
+        "-".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// A plain table with columns separated by three spaces and no trailing blanks.
+struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(header: &[&str]) -> Table {
+        Table {
+            rows: vec![header.iter().map(|h| h.to_string()).collect()],
+        }
+    }
+
+    fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    fn render(&self) -> String {
+        let cols = self.rows[0].len();
+        let widths: Vec<usize> = (0..cols)
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .map(|r| r[c].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        for r in &self.rows {
+            let line: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect();
+            out.push_str(line.join("   ").trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
