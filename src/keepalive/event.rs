@@ -21,6 +21,10 @@ pub enum KeeperEventKind {
     /// `/api/ps` failed: the keeper sends nothing until it answers again.
     ServerDown,
     ServerBack,
+    /// The headless driver started, or read a changed pin list from the config file.
+    PinsChanged,
+    /// The config file changed but does not parse: the previous pins stay.
+    ConfigBroken,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

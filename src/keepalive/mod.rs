@@ -11,11 +11,17 @@
 //!   reload counts as a failure (no ping-pong with another model);
 //! - `/api/ps` failing → no requests at all until it answers again.
 
+mod driver;
 mod event;
 mod keeper;
+mod room;
+mod watch;
+
+pub use driver::{DOWN_POLL_CAP, log_event, run_keeper, run_keeper_with, shutdown_signal};
 
 pub use event::{KeeperEvent, KeeperEventKind};
 pub use keeper::{
     BACKOFF_CAP_SECS, BACKOFF_FIRST_SECS, Keeper, KeeperAction, PinStatus, RELOAD_GRACE_SECS, Room,
     backoff_secs,
 };
+pub use room::RoomJudge;
