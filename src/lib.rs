@@ -7,6 +7,7 @@ pub mod config;
 pub mod duration;
 pub mod fit;
 pub mod format;
+pub mod headless;
 pub mod host;
 pub mod inventory;
 pub mod keepalive;
