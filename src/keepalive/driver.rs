@@ -74,8 +74,7 @@ struct Driver<F> {
 impl<F: FnMut(&KeeperEvent)> Driver<F> {
     async fn run(&mut self, shutdown: impl Future<Output = ()>) -> Result<()> {
         tokio::pin!(shutdown);
-        let base = Duration::from_secs_f64(self.watch.config().refresh.loaded_secs.max(0.1));
-        let mut delay = base;
+        let mut delay = self.base_delay();
         let mut next_poll = Instant::now();
         loop {
             tokio::select! {
@@ -89,11 +88,17 @@ impl<F: FnMut(&KeeperEvent)> Driver<F> {
                         up = self.poll() => up?,
                     };
                     // While Ollama is down, poll less and less often (never a storm).
+                    let base = self.base_delay();
                     delay = if up { base } else { (delay * 2).min(DOWN_POLL_CAP.max(base)) };
                     next_poll = Instant::now() + delay;
                 }
             }
         }
+    }
+
+    /// `refresh.loaded_secs`, re-read so an edited config takes effect.
+    fn base_delay(&self) -> Duration {
+        Duration::from_secs_f64(self.watch.config().refresh.loaded_secs.max(0.1))
     }
 
     fn emit(&mut self) {
