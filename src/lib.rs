@@ -18,3 +18,4 @@ pub mod pins;
 pub mod report;
 pub mod sanitize;
 pub mod select;
+pub mod sim;

@@ -1,0 +1,221 @@
+//! `/api/generate` and `/api/chat`: load (empty prompt), unload (`keep_alive` 0),
+//! keep-alive changes, and a tiny canned answer for real prompts.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::api::{ApiError, go_time, json_response, parse_body};
+use super::catalog::CatalogModel;
+use super::sched::{expiry_after, load_time};
+use super::server::Shared;
+use super::{keep_alive, lock};
+use crate::duration::KeepAlive;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Generate,
+    Chat,
+}
+
+impl Endpoint {
+    fn verb(self) -> &'static str {
+        match self {
+            Endpoint::Generate => "generate",
+            Endpoint::Chat => "chat",
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct GenerateRequest {
+    #[serde(default)]
+    model: String,
+    #[serde(default)]
+    prompt: Option<String>,
+    #[serde(default)]
+    messages: Option<Vec<Value>>,
+    #[serde(default)]
+    keep_alive: Option<Value>,
+    #[serde(default)]
+    options: Option<Map<String, Value>>,
+    #[serde(default)]
+    stream: Option<bool>,
+}
+
+pub(crate) async fn generate(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    handle(shared, &body, Endpoint::Generate)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+pub(crate) async fn chat(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    handle(shared, &body, Endpoint::Chat)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn handle(shared: Arc<Shared>, body: &Bytes, ep: Endpoint) -> Result<Response, ApiError> {
+    let req: GenerateRequest = parse_body(body)?;
+    // Go decodes keep_alive while binding the body, so its errors come first.
+    let keep_alive = keep_alive::parse(req.keep_alive.as_ref()).map_err(ApiError::bad_request)?;
+    if req.model.is_empty() && ep == Endpoint::Chat {
+        return Err(ApiError::bad_request("model is required"));
+    }
+    let model = shared
+        .installed(&req.model)
+        .ok_or_else(|| ApiError::new(404, format!("model '{}' not found", req.model)))?;
+    let unload = keep_alive.is_some_and(|k| k.is_unload());
+    let empty = match ep {
+        Endpoint::Generate => req.prompt.as_deref().unwrap_or("").is_empty(),
+        Endpoint::Chat => req.messages.as_ref().is_none_or(Vec::is_empty),
+    };
+    if empty && unload {
+        // Answers at once, loaded or not, as long as the model is on disk.
+        lock(&shared.state).host.unload(&model.name);
+        return Ok(done(ep, &req.model, "unload"));
+    }
+    if !model.can_complete() {
+        let message = format!("\"{}\" does not support {}", model.name, ep.verb());
+        return Err(ApiError::bad_request(message));
+    }
+    let num_ctx = req
+        .options
+        .as_ref()
+        .and_then(|o| o.get("num_ctx"))
+        .and_then(Value::as_u64)
+        .unwrap_or(shared.opts.num_ctx);
+    ensure_loaded(&shared, model.clone(), keep_alive, num_ctx).await?;
+    if empty {
+        return Ok(done(ep, &req.model, "load"));
+    }
+    let reply = canned(ep, &req.model, req.stream.unwrap_or(true));
+    if unload {
+        lock(&shared.state).host.unload(&model.name);
+    }
+    Ok(reply)
+}
+
+/// Loads `model` unless it is already loaded with the same options, then re-arms
+/// its keep-alive (`keep_alive` `None` keeps the runner's own). Runs as its own
+/// task so a client hanging up does not leave a half-loaded runner behind.
+pub(crate) async fn ensure_loaded(
+    shared: &Arc<Shared>,
+    model: CatalogModel,
+    keep_alive: Option<KeepAlive>,
+    num_ctx: u64,
+) -> Result<(), ApiError> {
+    let shared = shared.clone();
+    tokio::spawn(async move { load(shared, model, keep_alive, num_ctx).await })
+        .await
+        .map_err(|e| ApiError::new(500, format!("load task failed: {e}")))?
+}
+
+async fn load(
+    shared: Arc<Shared>,
+    model: CatalogModel,
+    keep_alive: Option<KeepAlive>,
+    num_ctx: u64,
+) -> Result<(), ApiError> {
+    let _one_at_a_time = shared.load_lock.clone().lock_owned().await;
+    let arch = model.architecture();
+    // Ollama caps num_ctx at what the model was trained for.
+    let num_ctx = arch.context_length.map_or(num_ctx, |c| num_ctx.min(c));
+    let (id, wait) = {
+        let mut state = lock(&shared.state);
+        let now = Timestamp::now();
+        let host = &mut state.host;
+        host.sweep(now);
+        if let Some(r) = host.find_mut(&model.name) {
+            if r.num_ctx == num_ctx && !r.loading() {
+                if let Some(k) = keep_alive {
+                    r.keep_alive = k;
+                }
+                r.expires_at = Some(expiry_after(now, r.keep_alive));
+                return Ok(());
+            }
+        }
+        // Different options: Ollama reloads, keeping the runner's keep-alive.
+        let previous = host.find(&model.name).map(|r| r.keep_alive);
+        host.unload(&model.name);
+        let keep_alive = keep_alive
+            .or(previous)
+            .unwrap_or(shared.opts.default_keep_alive);
+        let kv = crate::fit::kv_cache_bytes(&arch, num_ctx).unwrap_or(0);
+        let size = model.size + kv;
+        host.make_room(size, shared.opts.max_loaded)
+            .map_err(|m| ApiError::new(500, m))?;
+        let id = host.start_load(model, size, num_ctx, keep_alive);
+        (id, load_time(size, shared.opts.load_speed))
+    };
+    tokio::time::sleep(wait).await;
+    lock(&shared.state).host.finish_load(id, Timestamp::now());
+    Ok(())
+}
+
+/// The single object a load or unload answers with, even when streaming.
+fn done(ep: Endpoint, model: &str, reason: &str) -> Response {
+    let now = go_time(Timestamp::now());
+    let body = match ep {
+        Endpoint::Generate => json!({
+            "model": model, "created_at": now, "response": "",
+            "done": true, "done_reason": reason,
+        }),
+        Endpoint::Chat => json!({
+            "model": model, "created_at": now,
+            "message": { "role": "assistant", "content": "" },
+            "done_reason": reason, "done": true,
+        }),
+    };
+    json_response(StatusCode::OK, &body)
+}
+
+const WORDS: [&str; 3] = ["Hello", " from the", " stand-in."];
+
+/// A short answer: NDJSON word by word, or one object with `stream:false`.
+fn canned(ep: Endpoint, model: &str, stream: bool) -> Response {
+    let now = go_time(Timestamp::now());
+    let piece = |text: &str| match ep {
+        Endpoint::Generate => json!({ "response": text }),
+        Endpoint::Chat => json!({ "message": { "role": "assistant", "content": text } }),
+    };
+    let full = WORDS.concat();
+    let mut last = piece(if stream { "" } else { &full });
+    let extra = json!({
+        "model": model, "created_at": now, "done": true, "done_reason": "stop",
+        "total_duration": 48_000_000u64, "load_duration": 2_000_000u64,
+        "prompt_eval_count": 12, "prompt_eval_duration": 9_000_000u64,
+        "eval_count": WORDS.len(), "eval_duration": 30_000_000u64,
+    });
+    merge(&mut last, extra);
+    if !stream {
+        return json_response(StatusCode::OK, &last);
+    }
+    let mut lines = String::new();
+    for w in WORDS {
+        let mut line = json!({ "model": model, "created_at": now });
+        merge(&mut line, piece(w));
+        line["done"] = false.into();
+        lines.push_str(&format!("{line}\n"));
+    }
+    lines.push_str(&format!("{last}\n"));
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, "application/x-ndjson")],
+        lines,
+    )
+        .into_response()
+}
+
+fn merge(into: &mut Value, from: Value) {
+    if let (Value::Object(a), Value::Object(b)) = (into, from) {
+        a.extend(b);
+    }
+}

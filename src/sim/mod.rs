@@ -1,0 +1,156 @@
+//! A faithful stand-in for an Ollama server, on loopback, for tests and `--demo`.
+//!
+//! It answers the routes of `ollama-api.md` §0–§6 the way real servers do: tags,
+//! ps, show, version, generate/chat loads and unloads with every `keep_alive` form,
+//! expiry timers that really unload, eviction by count and memory, OOM errors,
+//! pull progress streams and delete. Memory is simulated (RAM plus optional GPUs).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), model_orchestrator::sim::SimError> {
+//! use model_orchestrator::sim::{self, Fault, SimOptions};
+//! let server = sim::start(SimOptions::for_tests()).await?;
+//! let control = server.control();
+//! control.set_fault(Fault::Error { status: 500, message: "boom".into() }, Some(1));
+//! // ... point a client at server.url() ...
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Tests outside the process drive it through the admin routes (never faulted,
+//! never recorded), all JSON:
+//!
+//! | route | does |
+//! |---|---|
+//! | `GET /_sim/requests` | the request log: `[{"method","path","body","at"}]` |
+//! | `DELETE /_sim/requests` | clears the log |
+//! | `POST /_sim/fault` | `{"kind":"latency","ms":500}`, `{"kind":"error","status":500,"message":"…"}`, `{"kind":"garbage"}`, `{"kind":"truncate"}`, `{"kind":"drop"}`, `{"kind":"none"}`; each takes an optional `"count"` (next N requests; default all) |
+//! | `POST /_sim/restart` | forgets every loaded model, as when Ollama restarts |
+//! | `POST /_sim/keep_alive` | `{"model":"…","keep_alive":"5m"}`: as if another client sent that keep_alive |
+//! | `POST /_sim/down` | `{"ms":2000}`: refuses connections that long, then listens on the same port again |
+//! | `GET /_sim/memory` | simulated RAM and VRAM after what is loaded |
+//! | `GET /_sim/state` | names installed and loaded |
+
+mod admin;
+mod api;
+pub mod catalog;
+pub mod cli;
+mod conn;
+mod control;
+mod faults;
+mod generate;
+pub mod keep_alive;
+mod pull;
+mod sched;
+mod server;
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+pub use catalog::{Catalog, CatalogModel};
+pub use control::{RecordedRequest, SimControl, SimMemory};
+pub use faults::Fault;
+pub use server::{SimHandle, start};
+
+use crate::duration::KeepAlive;
+
+const GB: u64 = 1_000_000_000;
+const GIB: u64 = 1 << 30;
+
+/// One simulated GPU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpuSpec {
+    pub name: String,
+    pub vram: u64,
+}
+
+/// How the stand-in behaves. `Default` is a realistic CPU-only machine; use
+/// [`SimOptions::for_tests`] for loads that take milliseconds.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// 0 picks a free port.
+    pub port: u16,
+    pub catalog: Catalog,
+    /// Bytes per second a model loads at; 0 loads at once.
+    pub load_speed: u64,
+    pub ram_total: u64,
+    /// RAM used by everything but Ollama.
+    pub ram_other: u64,
+    pub gpus: Vec<GpuSpec>,
+    /// `OLLAMA_MAX_LOADED_MODELS`.
+    pub max_loaded: usize,
+    /// `OLLAMA_KEEP_ALIVE`: used on a first load without `keep_alive`.
+    pub default_keep_alive: KeepAlive,
+    /// What `/api/version` reports; also decides version-dependent fields.
+    pub version: String,
+    /// `num_ctx` when a request gives none.
+    pub num_ctx: u64,
+    /// Pause between pull progress lines.
+    pub pull_step: Duration,
+    /// How often expired models are unloaded when nobody asks.
+    pub sweep_interval: Duration,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            port: 0,
+            catalog: Catalog::embedded(),
+            load_speed: 2 * GB,
+            ram_total: 32 * GIB,
+            ram_other: 4 * GIB,
+            gpus: Vec::new(),
+            max_loaded: 3,
+            default_keep_alive: KeepAlive::For(Duration::from_secs(300)),
+            version: "0.12.6".into(),
+            num_ctx: 4096,
+            pull_step: Duration::from_millis(60),
+            sweep_interval: Duration::from_millis(250),
+        }
+    }
+}
+
+impl SimOptions {
+    /// Fast and predictable: 64 GiB RAM, nothing else using it, no GPU, a 4.9 GB
+    /// model loads in about 5 ms, pulls step every millisecond.
+    pub fn for_tests() -> Self {
+        SimOptions {
+            load_speed: 1_000 * GB,
+            ram_total: 64 * GIB,
+            ram_other: 0,
+            pull_step: Duration::from_millis(1),
+            sweep_interval: Duration::from_millis(10),
+            ..SimOptions::default()
+        }
+    }
+
+    /// For `--demo`: a 32 GiB machine with a 12 GiB GPU, loads at 2 GB/s.
+    pub fn demo() -> Self {
+        SimOptions {
+            gpus: vec![GpuSpec {
+                name: "NVIDIA GeForce RTX 4070".into(),
+                vram: 12 * GIB,
+            }],
+            ..SimOptions::default()
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind {
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{origin}: {reason}")]
+    Catalog { origin: String, reason: String },
+    /// What the server would have answered, e.g. 404 for an unknown model.
+    #[error("{status}: {message}")]
+    Api { status: u16, message: String },
+}
+
+/// A poisoned lock only means a panic elsewhere; the data is still usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
