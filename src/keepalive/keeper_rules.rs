@@ -79,9 +79,13 @@ impl Keeper {
             && now.duration_since(t).as_secs() < RELOAD_GRACE_SECS
         {
             let secs = now.duration_since(t).as_secs();
-            let msg = format!(
-                "{name} dropped out again {} after it was reloaded (something else needs the memory)",
+            let when = if secs < 1 {
+                "right".to_string()
+            } else {
                 secs_text(secs)
+            };
+            let msg = format!(
+                "{name} dropped out again {when} after it was reloaded (something else needs the memory)"
             );
             self.fail(i, now, false, msg);
             return None;
