@@ -49,6 +49,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the built-in stand-in for Ollama (prints its URL first).
+    Sim(crate::sim::cli::SimArgs),
 }
 
 impl clap::ValueEnum for crate::select::Task {

@@ -39,6 +39,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
+    if let Some(Command::Sim(args)) = cli.command {
+        model_orchestrator::sim::cli::run(args).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let (config, config_path) = config::load(cli.config.as_deref())?;
     let env_host = std::env::var("OLLAMA_HOST").ok();
     let host = host::resolve(
@@ -55,6 +59,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::List { json }) => list(&client, &config, json).await,
         Some(Command::Ps { json }) => ps(&client, &config, json).await,
         Some(Command::Select { task, json }) => select(&client, &config, task, json).await,
+        Some(Command::Sim(_)) => Ok(ExitCode::SUCCESS),
     }
 }
 

@@ -1,0 +1,159 @@
+//! The real binary's non-interactive commands against the stand-in over loopback.
+
+use std::process::{Command, Output};
+
+use model_orchestrator::duration::KeepAlive;
+use model_orchestrator::ollama::Client;
+use model_orchestrator::sim::{self, SimHandle, SimOptions};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_model-orchestrator");
+
+struct Env {
+    sim: SimHandle,
+    dir: tempfile::TempDir,
+}
+
+async fn setup(config: &str) -> Env {
+    let sim = sim::start(SimOptions::for_tests()).await.expect("stand-in");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("config.toml"), config).expect("write config");
+    Env { sim, dir }
+}
+
+impl Env {
+    fn run(&self, args: &[&str]) -> Output {
+        let config = self.dir.path().join("config.toml");
+        Command::new(BIN)
+            .arg("--config")
+            .arg(&config)
+            .args(["--host", &self.sim.url()])
+            .args(args)
+            .env_remove("OLLAMA_HOST")
+            .output()
+            .expect("binary runs")
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+    }
+
+    fn client(&self) -> Client {
+        Client::new(&self.sim.url()).expect("client")
+    }
+}
+
+fn find<'a>(rows: &'a Value, name: &str) -> &'a Value {
+    rows.as_array()
+        .expect("an array")
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name} listed"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_json_reports_need_verdict_loaded_and_pinned() {
+    let env = setup(
+        r#"keep_alive_models = ["llama3.1:8b"]
+[model_sizes]
+"llama3.1:70b" = 100000.0
+"phi3:mini" = 0.001
+"#,
+    )
+    .await;
+    env.client()
+        .load("llama3.1:8b", Some(KeepAlive::Forever))
+        .await
+        .expect("load");
+    let rows = env.json(&["list", "--json"]);
+    let huge = find(&rows, "llama3.1:70b");
+    assert_eq!(huge["need"], 100_000_000_000_000u64);
+    assert_eq!(huge["need_source"], "override");
+    assert_eq!(huge["verdict"], "no_fit");
+    assert!(huge["short_by"].as_u64().expect("short_by") > 90_000_000_000_000);
+    let tiny = find(&rows, "phi3:mini");
+    assert_eq!(tiny["verdict"], "fits");
+    assert_eq!(tiny["need"], 1_000_000);
+    let loaded = find(&rows, "llama3.1:8b");
+    assert_eq!(loaded["verdict"], "loaded");
+    assert_eq!(loaded["loaded"], true);
+    assert_eq!(loaded["pinned"], true);
+    assert_eq!(loaded["quantization"], "Q4_K_M");
+    assert_eq!(loaded["need_source"], "estimate");
+    assert!(loaded["need"].as_u64() > loaded["size"].as_u64());
+    let hf = find(
+        &rows,
+        "hf.co/bartowski/Ministral-8B-Instruct-2410-GGUF:IQ4_XS",
+    );
+    assert_eq!(hf["quantization"], "unknown");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ps_json_and_table_show_expiry_and_pins() {
+    let env = setup("keep_alive_models = [\"llama3.1:8b\"]\n").await;
+    let c = env.client();
+    c.load("llama3.1:8b", Some(KeepAlive::Forever))
+        .await
+        .expect("pin");
+    c.load("phi3:mini", Some(KeepAlive::parse("5m").expect("dur")))
+        .await
+        .expect("load");
+    let rows = env.json(&["ps", "--json"]);
+    let pinned = find(&rows, "llama3.1:8b");
+    assert_eq!(pinned["until"], "forever");
+    assert_eq!(pinned["pinned"], true);
+    assert_eq!(pinned["processor"], "100% CPU");
+    assert_eq!(pinned["context_length"], 4096);
+    let timed = find(&rows, "phi3:mini");
+    assert_eq!(timed["pinned"], false);
+    assert!(timed["until"].as_str().expect("until").starts_with("20"));
+    let table = String::from_utf8(env.run(&["ps"]).stdout).expect("utf-8");
+    assert!(table.starts_with("NAME"), "{table}");
+    assert!(table.contains("Forever"), "{table}");
+    assert!(table.contains("4 minutes from now"), "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_server_says_which_url_and_how_to_start_ollama() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let url = format!("http://127.0.0.1:{port}");
+    let out = Command::new(BIN)
+        .args(["--config", "/dev/null", "--host", &url, "list"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&url), "{err}");
+    assert!(err.contains("ollama serve"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broken_config_is_reported_with_line_and_column_and_left_alone() {
+    let text = "# mine\nram_buffer_gb = [\n";
+    let env = setup(text).await;
+    let out = env.run(&["list"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("config.toml:"), "{err}");
+    let after = std::fs::read_to_string(env.dir.path().join("config.toml")).expect("read");
+    assert_eq!(after, text);
+}
+
+#[test]
+fn host_flag_parses_like_ollama_host() {
+    // A bind-all address connects locally; an unreachable port proves which URL was used.
+    let out = Command::new(BIN)
+        .args(["--config", "/dev/null", "--host", "0.0.0.0:1", "ps"])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("http://127.0.0.1:1/api/"), "{err}");
+}
