@@ -1,0 +1,205 @@
+//! The non-interactive commands behind `keep`, `load`, `unload`, `pin` and `unpin`.
+//! Each waits for Ollama's answer and returns an [`Outcome`] to print, or a
+//! [`CommandError`] in plain words.
+//!
+//! Exit codes (see [`Outcome::exit_code`], [`CommandError::exit_code`]):
+//! - 0: done;
+//! - 1: failed, nothing changed (unknown model, not enough memory, Ollama down, ...);
+//! - 3: done at the server but not saved (or saved but not applied at the server):
+//!   e.g. `pin` loaded the model forever but the config file is broken or read-only,
+//!   so the pin will not survive a restart. The warning on stderr says why.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::duration::KeepAlive;
+use crate::keepalive::{run_keeper, shutdown_signal};
+use crate::memory::MemorySource;
+use crate::ollama::{Client, OllamaError};
+use crate::sanitize::clean;
+
+/// Exit code when the change holds at the server but was not saved, or the reverse.
+pub const EXIT_PARTIAL: u8 = 3;
+
+/// What a command did: `message` for stdout, `warning` for stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub message: String,
+    pub warning: Option<String>,
+    /// Only part of the command took effect (see the module docs).
+    pub partial: bool,
+}
+
+impl Outcome {
+    fn done(message: String) -> Outcome {
+        Outcome {
+            message,
+            warning: None,
+            partial: false,
+        }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        if self.partial {
+            ExitCode::from(EXIT_PARTIAL)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+
+    pub fn print(&self) {
+        println!("{}", self.message);
+        if let Some(w) = &self.warning {
+            eprintln!("warning: {w}");
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("model '{model}' not found — run `ollama pull {model}`")]
+    NotFound { model: String },
+    #[error("not enough memory to load {model}: {message}")]
+    OutOfMemory { model: String, message: String },
+    #[error(
+        "cannot reach Ollama at {url}: {reason}. Start it with `ollama serve` (or `systemctl start ollama`), or point --host or OLLAMA_HOST at it"
+    )]
+    ServerDown { url: String, reason: String },
+    #[error("Ollama could not {action} {model}: {message}")]
+    Server {
+        action: &'static str,
+        model: String,
+        message: String,
+    },
+}
+
+impl CommandError {
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::FAILURE
+    }
+
+    fn from_ollama(client: &Client, model: &str, action: &'static str, e: OllamaError) -> Self {
+        let model = clean(model);
+        if e.is_not_found() {
+            CommandError::NotFound { model }
+        } else if e.is_out_of_memory() {
+            let message = e.server_message().unwrap_or_default().to_string();
+            CommandError::OutOfMemory { model, message }
+        } else if e.is_connection() {
+            CommandError::ServerDown {
+                url: client.base_url().to_string(),
+                reason: connection_reason(&e),
+            }
+        } else {
+            CommandError::Server {
+                action,
+                model,
+                message: e.plain(),
+            }
+        }
+    }
+}
+
+fn connection_reason(e: &OllamaError) -> String {
+    match e {
+        OllamaError::Unreachable { reason, .. } | OllamaError::Broken { reason, .. } => {
+            clean(reason)
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Prints the outcome or the error and gives the exit code, for `main`.
+pub fn report(result: Result<Outcome, CommandError>) -> ExitCode {
+    match result {
+        Ok(outcome) => {
+            outcome.print();
+            outcome.exit_code()
+        }
+        Err(e) => {
+            eprintln!("model-orchestrator: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// `keep`: runs the keeper until SIGINT or SIGTERM.
+pub async fn keep(
+    client: Client,
+    config: Config,
+    config_path: Option<PathBuf>,
+    memory: Box<dyn MemorySource>,
+) -> color_eyre::Result<()> {
+    run_keeper(client, config, config_path, memory, shutdown_signal()).await?;
+    eprintln!("model-orchestrator keep: stopped; pinned models stay loaded in Ollama");
+    Ok(())
+}
+
+/// `load NAME [--keep-alive DUR]`. Without a keep-alive: the config's default, or
+/// forever for a pinned model (a plain load must not undo a pin).
+pub async fn load(
+    client: &Client,
+    config: &Config,
+    model: &str,
+    keep_alive: Option<KeepAlive>,
+) -> Result<Outcome, CommandError> {
+    let pinned = config.is_pinned(model);
+    let chosen = keep_alive.unwrap_or(if pinned {
+        KeepAlive::Forever
+    } else {
+        config.default_keep_alive()
+    });
+    let started = Instant::now();
+    client
+        .load(model, Some(chosen))
+        .await
+        .map_err(|e| CommandError::from_ollama(client, model, "load", e))?;
+    let took = started.elapsed().as_secs_f64();
+    let mut outcome = Outcome::done(format!(
+        "loaded {} in {took:.1} s, {}",
+        clean(model),
+        kept_for(chosen)
+    ));
+    if pinned && chosen != KeepAlive::Forever {
+        outcome.warning = Some(format!(
+            "{} is pinned: a running `model-orchestrator keep` will set it back to forever",
+            clean(model)
+        ));
+    }
+    Ok(outcome)
+}
+
+#[path = "headless_pin.rs"]
+mod pin_cmds;
+pub use pin_cmds::{pin, unload, unpin};
+
+/// "kept for 5m", "kept loaded forever".
+pub fn kept_for(k: KeepAlive) -> String {
+    match k {
+        KeepAlive::Forever => "kept loaded forever".into(),
+        KeepAlive::For(d) if d.is_zero() => "unloaded right away".into(),
+        KeepAlive::For(d) => format!("kept for {}", short_go(d)),
+    }
+}
+
+/// A Go duration without the zero parts: `5m`, `1h30m`, `45s`, `500ms`.
+pub fn short_go(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    let mut out = String::new();
+    for (n, unit) in [(h, "h"), (m, "m"), (s, "s")] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "headless_tests.rs"]
+mod tests;

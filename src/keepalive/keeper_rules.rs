@@ -1,0 +1,196 @@
+//! The keeper's transitions: what a poll means for one pin, and what a request's
+//! outcome does to it.
+
+use jiff::Timestamp;
+
+use super::{
+    InFlight, Keeper, KeeperAction, Kind, PinStatus, RELOAD_GRACE_SECS, Reported, Room, after,
+    backoff_secs, clean, countdown, gb,
+};
+use crate::ollama::{Expiry, OllamaError, RunningModel};
+
+impl Keeper {
+    /// A pinned model that is loaded: held, or reset by another client.
+    pub(super) fn judge_loaded(
+        &mut self,
+        i: usize,
+        now: Timestamp,
+        r: &RunningModel,
+    ) -> Option<KeeperAction> {
+        let pin = &mut self.pins[i];
+        pin.reported = None;
+        let reason = match r.expiry(now) {
+            // No expiry at all (very old servers): nothing to judge, leave it be.
+            Expiry::Forever | Expiry::Unknown => {
+                let settled = pin
+                    .reloaded_at
+                    .is_none_or(|t| now.duration_since(t).as_secs() >= RELOAD_GRACE_SECS);
+                if settled {
+                    pin.failures = 0;
+                    pin.reloaded_at = None;
+                }
+                pin.retry_at = None;
+                pin.stale_expiry = None;
+                pin.status = PinStatus::Held;
+                return None;
+            }
+            Expiry::At(t) => format!(
+                "another client set its keep-alive; it would have unloaded in {}",
+                secs_text(t.duration_since(now).as_secs())
+            ),
+            Expiry::Stopping => "it was being unloaded".to_string(),
+        };
+        if r.expires_at.is_some() && pin.stale_expiry == r.expires_at {
+            // Already re-pinned; Ollama shows the new expiry once the running request ends.
+            pin.status = PinStatus::Held;
+            return None;
+        }
+        if pin.backing_off(now) {
+            return None;
+        }
+        pin.status = PinStatus::Repinning;
+        pin.in_flight = Some(InFlight {
+            repin: true,
+            since: now,
+            trigger: r.expires_at,
+            reason: reason.clone(),
+        });
+        let name = pin.name.clone();
+        self.event(
+            now,
+            Some(&name),
+            Kind::Repinning,
+            format!("re-pinning {name} ({reason})"),
+        );
+        Some(KeeperAction::Repin { model: name })
+    }
+
+    /// A pinned model that is not in memory: reload it, or wait.
+    pub(super) fn judge_missing(
+        &mut self,
+        i: usize,
+        now: Timestamp,
+        room: Room,
+    ) -> Option<KeeperAction> {
+        let name = self.pins[i].name.clone();
+        let pin = &mut self.pins[i];
+        pin.stale_expiry = None;
+        if let Some(t) = pin.reloaded_at.take()
+            && now.duration_since(t).as_secs() < RELOAD_GRACE_SECS
+        {
+            let secs = now.duration_since(t).as_secs();
+            let when = if secs < 1 {
+                "right".to_string()
+            } else {
+                secs_text(secs)
+            };
+            let msg = format!(
+                "{name} dropped out again {when} after it was reloaded (something else needs the memory)"
+            );
+            self.fail(i, now, false, msg);
+            return None;
+        }
+        let pin = &mut self.pins[i];
+        if pin.backing_off(now) {
+            return None;
+        }
+        match room {
+            Room::NotInstalled => {
+                pin.status = PinStatus::NotInstalled;
+                if pin.reported != Some(Reported::NotInstalled) {
+                    pin.reported = Some(Reported::NotInstalled);
+                    let msg =
+                        format!("{name} is pinned but not installed — run `ollama pull {name}`");
+                    self.event(now, Some(&name), Kind::NotInstalled, msg);
+                }
+                None
+            }
+            Room::Short { need, free } => {
+                pin.status = PinStatus::WaitingForMemory { need, free };
+                if pin.reported != Some(Reported::Waiting) {
+                    pin.reported = Some(Reported::Waiting);
+                    let figures = if need > 0 {
+                        format!(" (needs {}, {} free)", gb(need), gb(free))
+                    } else {
+                        String::new()
+                    };
+                    let msg = format!("{name} pinned — waiting for memory{figures}");
+                    self.event(now, Some(&name), Kind::WaitingForMemory, msg);
+                }
+                None
+            }
+            Room::Fits => {
+                pin.reported = None;
+                pin.status = PinStatus::Reloading;
+                let reason = "it dropped out".to_string();
+                pin.in_flight = Some(InFlight {
+                    repin: false,
+                    since: now,
+                    trigger: None,
+                    reason,
+                });
+                let msg = format!("{name} is not loaded — loading it again (keep_alive -1)");
+                self.event(now, Some(&name), Kind::Reloading, msg);
+                Some(KeeperAction::Reload { model: name })
+            }
+        }
+    }
+
+    /// The outcome of a request the keeper asked for.
+    pub fn on_result(&mut self, model: &str, now: Timestamp, result: Result<(), OllamaError>) {
+        let Some(i) = self.find(model) else { return };
+        let Some(flight) = self.pins[i].in_flight.take() else {
+            return;
+        };
+        let name = self.pins[i].name.clone();
+        let took = now.duration_since(flight.since).as_secs_f64();
+        match result {
+            Ok(()) => {
+                let pin = &mut self.pins[i];
+                pin.retry_at = None;
+                pin.status = PinStatus::Held;
+                let (kind, msg) = if flight.repin {
+                    pin.stale_expiry = flight.trigger;
+                    (
+                        Kind::Repinned,
+                        format!("re-pinned {name} ({})", flight.reason),
+                    )
+                } else {
+                    pin.reloaded_at = Some(now);
+                    let msg = format!("reloaded {name} after {} ({took:.1} s)", flight.reason);
+                    (Kind::Reloaded, msg)
+                };
+                self.event(now, Some(&name), kind, msg);
+            }
+            Err(e) => {
+                let what = if flight.repin { "re-pin" } else { "reload" };
+                let msg = format!("could not {what} {name}: {}", clean(&e.plain()));
+                self.fail(i, now, e.is_connection(), msg);
+                if e.is_not_found() {
+                    self.pins[i].status = PinStatus::NotInstalled;
+                }
+            }
+        }
+    }
+
+    /// Counts a failure and backs off: 2 s, 4 s, … up to the cap.
+    fn fail(&mut self, i: usize, now: Timestamp, connection: bool, msg: String) {
+        let pin = &mut self.pins[i];
+        pin.failures = pin.failures.saturating_add(1);
+        let wait = backoff_secs(pin.failures);
+        let until = after(now, wait);
+        pin.retry_at = Some(until);
+        pin.last_error_was_connection = connection;
+        pin.status = PinStatus::Backoff {
+            until,
+            attempts: pin.failures,
+        };
+        let name = pin.name.clone();
+        let msg = format!("{msg} — next try in {}", secs_text(wait));
+        self.event(now, Some(&name), Kind::Failed, msg);
+    }
+}
+
+fn secs_text(secs: i64) -> String {
+    countdown(std::time::Duration::from_secs(secs.max(0).unsigned_abs()))
+}

@@ -1,0 +1,162 @@
+//! Whether a missing pinned model fits now, for the headless driver: `/api/tags` for
+//! the file size (refreshed at most every `refresh.installed_secs`), `/api/show` for
+//! the architecture (once per model), and `fit::need` + `fit::verdict`.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use super::Room;
+use crate::config::Config;
+use crate::fit::{self, Verdict};
+use crate::memory::MemorySnapshot;
+use crate::names::{normalize, same_model};
+use crate::ollama::{Architecture, Client, ModelEntry, RunningModel};
+
+#[derive(Debug, Default)]
+pub struct RoomJudge {
+    tags: Option<Vec<ModelEntry>>,
+    tags_at: Option<Instant>,
+    /// Per normalised name; `None` when `/api/show` failed (only the file size is used).
+    arch: HashMap<String, Option<Architecture>>,
+}
+
+impl RoomJudge {
+    /// Fetches what judging `missing` needs and does not have yet. Failures are not
+    /// fatal: without tags a model is given the benefit of the doubt (Ollama itself
+    /// says no if it cannot load it), without show only the file size counts.
+    pub async fn prepare(&mut self, client: &Client, missing: &[String], config: &Config) {
+        if missing.is_empty() {
+            return;
+        }
+        let max_age = Duration::from_secs_f64(config.refresh.installed_secs.max(0.1));
+        let stale = self.tags_at.is_none_or(|t| t.elapsed() >= max_age);
+        if stale {
+            self.tags_at = Some(Instant::now());
+            if let Ok(tags) = client.tags().await {
+                self.tags = Some(tags);
+            }
+        }
+        for name in missing {
+            let Some(entry) = self.entry(name) else {
+                continue;
+            };
+            let key = normalize(&entry.name);
+            if entry.is_remote() || self.arch.contains_key(&key) {
+                continue;
+            }
+            let arch = client
+                .show(&entry.name)
+                .await
+                .ok()
+                .map(|s| s.architecture());
+            self.arch.insert(key, arch);
+        }
+    }
+
+    fn entry(&self, name: &str) -> Option<&ModelEntry> {
+        self.tags
+            .as_ref()?
+            .iter()
+            .find(|m| same_model(&m.name, name))
+    }
+
+    /// The room for `name` given the memory now and what is loaded.
+    pub fn room(
+        &self,
+        name: &str,
+        memory: &MemorySnapshot,
+        running: &[RunningModel],
+        config: &Config,
+    ) -> Room {
+        if self.tags.is_none() {
+            return Room::Fits;
+        }
+        let Some(entry) = self.entry(name) else {
+            return Room::NotInstalled;
+        };
+        let arch = self
+            .arch
+            .get(&normalize(&entry.name))
+            .and_then(Option::as_ref);
+        let need = fit::need(entry, arch, config).bytes;
+        match fit::verdict(name, need, memory, running, config) {
+            Verdict::Loaded | Verdict::FitsGpu | Verdict::Fits => Room::Fits,
+            // Making room would push out a model someone is using: wait for it to
+            // expire instead of fighting over memory.
+            Verdict::FitsIfUnloaded { .. } | Verdict::NoFit { .. } => Room::Short {
+                need: need + config.ram_buffer_bytes(),
+                free: memory.ram_available + memory.vram_free(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judge_with(models: &[(&str, u64)]) -> RoomJudge {
+        RoomJudge {
+            tags: Some(
+                models
+                    .iter()
+                    .map(|(n, size)| ModelEntry {
+                        name: n.to_string(),
+                        size: *size,
+                        ..ModelEntry::default()
+                    })
+                    .collect(),
+            ),
+            tags_at: Some(Instant::now()),
+            arch: HashMap::new(),
+        }
+    }
+
+    fn ram(available: u64) -> MemorySnapshot {
+        MemorySnapshot {
+            ram_total: 64_000_000_000,
+            ram_available: available,
+            ..MemorySnapshot::default()
+        }
+    }
+
+    #[test]
+    fn judges_by_file_size_buffer_and_free_memory() {
+        let judge = judge_with(&[("small:1b", 1_000_000_000), ("big:70b", 40_000_000_000)]);
+        let config = Config::default();
+        let mem = ram(12_000_000_000);
+        assert_eq!(judge.room("Small:1B", &mem, &[], &config), Room::Fits);
+        assert_eq!(
+            judge.room("big:70b", &mem, &[], &config),
+            Room::Short {
+                need: 42_000_000_000,
+                free: 12_000_000_000
+            }
+        );
+        assert_eq!(
+            judge.room("absent:1", &mem, &[], &config),
+            Room::NotInstalled
+        );
+    }
+
+    #[test]
+    fn without_tags_the_server_decides() {
+        let judge = RoomJudge::default();
+        assert_eq!(
+            judge.room("x:1", &ram(0), &[], &Config::default()),
+            Room::Fits
+        );
+    }
+
+    #[test]
+    fn a_model_that_needs_others_unloaded_waits() {
+        let judge = judge_with(&[("mid:8b", 8_000_000_000)]);
+        let other = RunningModel {
+            name: "other:7b".into(),
+            size: 6_000_000_000,
+            ..RunningModel::default()
+        };
+        let room = judge.room("mid:8b", &ram(5_000_000_000), &[other], &Config::default());
+        assert!(matches!(room, Room::Short { .. }), "{room:?}");
+    }
+}
