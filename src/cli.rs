@@ -49,8 +49,34 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// This machine's memory as the fit rules see it: RAM, swap and each GPU.
+    Memory {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Load a model and wait until it is in memory.
+    Load {
+        /// Model name, e.g. llama3.1:8b.
+        name: String,
+        /// How long to keep it loaded after its last use ("30m", "1h"; "-1m" = forever).
+        /// Default: the config's default_keep_alive, or forever for a pinned model.
+        #[arg(long, value_name = "DUR", value_parser = parse_keep_alive)]
+        keep_alive: Option<crate::duration::KeepAlive>,
+    },
+    /// Unload a model now.
+    Unload { name: String },
+    /// Keep a model loaded forever and save it to keep_alive_models.
+    Pin { name: String },
+    /// Remove a model from keep_alive_models and let it expire normally.
+    Unpin { name: String },
+    /// Keep pinned models loaded, without a UI (logs to stderr; stop with Ctrl-C).
+    Keep,
     /// Run the built-in stand-in for Ollama (prints its URL first).
     Sim(crate::sim::cli::SimArgs),
+}
+
+fn parse_keep_alive(s: &str) -> Result<crate::duration::KeepAlive, String> {
+    crate::duration::KeepAlive::parse_env(s).map_err(|e| e.to_string())
 }
 
 impl clap::ValueEnum for crate::select::Task {

@@ -171,9 +171,8 @@ pub async fn load(
     Ok(outcome)
 }
 
-#[path = "headless_pin.rs"]
-mod pin_cmds;
-pub use pin_cmds::{pin, unload, unpin};
+mod pin;
+pub use pin::{pin, unload, unpin};
 
 /// "kept for 5m", "kept loaded forever".
 pub fn kept_for(k: KeepAlive) -> String {

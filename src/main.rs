@@ -7,11 +7,14 @@ use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use model_orchestrator::cli::{Cli, Command};
 use model_orchestrator::config::{self, Config};
+use model_orchestrator::dashboard::{self, DashboardOptions};
+use model_orchestrator::headless;
 use model_orchestrator::host;
 use model_orchestrator::inventory::{self, Inventory};
-use model_orchestrator::memory::{MemorySnapshot, MemorySource};
+use model_orchestrator::memory::{LazySystemMemory, MemorySnapshot, MemorySource, SystemMemory};
 use model_orchestrator::ollama::{Client, OllamaError};
 use model_orchestrator::report;
+use model_orchestrator::sim;
 
 fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
@@ -50,12 +53,42 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         env_host.as_deref(),
         config.host.as_deref(),
     );
+    if cli.demo {
+        return demo(config).await;
+    }
     let client = Client::new(&host.base_url()).map_err(|e| eyre!(e))?;
-    let _ = (&config_path, cli.demo);
+    let path = config_path.as_deref();
     match cli.command {
-        None => Err(eyre!(
-            "the dashboard is not wired yet; try `list`, `ps` or `select`"
+        None => {
+            dashboard::run(DashboardOptions {
+                client,
+                config,
+                config_path,
+                memory: Box::new(LazySystemMemory::default()),
+                host_label: host.to_string(),
+                demo: false,
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Memory { json }) => memory(json),
+        Some(Command::Load { name, keep_alive }) => Ok(headless::report(
+            headless::load(&client, &config, &name, keep_alive).await,
         )),
+        Some(Command::Unload { name }) => Ok(headless::report(
+            headless::unload(&client, &config, &name).await,
+        )),
+        Some(Command::Pin { name }) => {
+            Ok(headless::report(headless::pin(&client, path, &name).await))
+        }
+        Some(Command::Unpin { name }) => Ok(headless::report(
+            headless::unpin(&client, &config, path, &name).await,
+        )),
+        Some(Command::Keep) => {
+            let memory = Box::new(LazySystemMemory::default());
+            headless::keep(client, config, config_path, memory).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::List { json }) => list(&client, &config, json).await,
         Some(Command::Ps { json }) => ps(&client, &config, json).await,
         Some(Command::Select { task, json }) => select(&client, &config, task, json).await,
@@ -93,6 +126,82 @@ fn memory_now() -> MemorySnapshot {
             MemorySnapshot::default()
         }
     }
+}
+
+/// `--demo`: the dashboard against an in-process stand-in with simulated memory.
+/// Pins are kept for this run only, so a demo never edits the user's config.
+async fn demo(config: Config) -> Result<ExitCode> {
+    let server = sim::start(sim::SimOptions::demo())
+        .await
+        .map_err(|e| eyre!("cannot start the demo server: {e}"))?;
+    let client = Client::new(&server.url()).map_err(|e| eyre!(e))?;
+    let memory = Box::new(sim::SimMemory::new(server.control()));
+    let result = dashboard::run(DashboardOptions {
+        client,
+        config: Config {
+            keep_alive_models: Vec::new(),
+            ..config
+        },
+        config_path: None,
+        memory,
+        host_label: format!("demo {}", server.url().trim_start_matches("http://")),
+        demo: true,
+    })
+    .await;
+    server.shutdown().await;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+fn memory(json: bool) -> Result<ExitCode> {
+    let snap = match SystemMemory::new() {
+        Ok(mut m) => m.read(),
+        Err(e) => return Err(eyre!("cannot read memory: {e}")),
+    };
+    if json {
+        let gpus: Vec<_> = snap
+            .gpus
+            .iter()
+            .map(|g| {
+                serde_json::json!({
+                    "name": g.name, "total": g.total, "used": g.used, "free": g.free()
+                })
+            })
+            .collect();
+        print_json(&serde_json::json!({
+            "ram_total": snap.ram_total,
+            "ram_available": snap.ram_available,
+            "ram_used": snap.ram_used,
+            "swap_total": snap.swap_total,
+            "swap_used": snap.swap_used,
+            "gpus": gpus,
+        }))?;
+    } else {
+        use model_orchestrator::format::human_bytes as hb;
+        println!(
+            "RAM    {} available of {} ({} used)",
+            hb(snap.ram_available),
+            hb(snap.ram_total),
+            hb(snap.ram_used)
+        );
+        println!(
+            "swap   {} used of {}",
+            hb(snap.swap_used),
+            hb(snap.swap_total)
+        );
+        if snap.gpus.is_empty() {
+            println!("GPU    none found (NVIDIA through NVML, AMD through sysfs)");
+        }
+        for g in &snap.gpus {
+            println!(
+                "GPU    {}: {} free of {} ({} used)",
+                model_orchestrator::sanitize::clean(&g.name),
+                hb(g.free()),
+                hb(g.total),
+                hb(g.used)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {

@@ -9,7 +9,7 @@ mod system;
 pub use amd::AmdSysfs;
 pub use history::{EventKind, HistoryEvent, MemoryHistory, Sample, Series};
 pub use nvidia::NvidiaGpus;
-pub use system::{MemoryError, SystemMemory};
+pub use system::{LazySystemMemory, MemoryError, SystemMemory};
 
 /// One GPU's memory.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

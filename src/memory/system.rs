@@ -60,6 +60,25 @@ impl MemorySource for SystemMemory {
     }
 }
 
+/// [`SystemMemory`] created on its first read, so starting NVML (which can take a
+/// moment) happens on the thread that reads memory, not before the first frame.
+#[derive(Debug, Default)]
+pub struct LazySystemMemory {
+    inner: Option<Result<SystemMemory, String>>,
+}
+
+impl MemorySource for LazySystemMemory {
+    fn read(&mut self) -> MemorySnapshot {
+        let inner = self
+            .inner
+            .get_or_insert_with(|| SystemMemory::new().map_err(|e| e.to_string()));
+        match inner {
+            Ok(m) => m.read(),
+            Err(_) => MemorySnapshot::default(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
