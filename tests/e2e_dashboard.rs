@@ -1,0 +1,117 @@
+//! The real binary in a real terminal (tmux) against `model-orchestrator sim`: keys are
+//! typed with send-keys, the screen is read with capture-pane, and the stand-in's
+//! request log shows what the dashboard sent.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::Value;
+use support::{BIN, SimProcess, Tmux, eventually};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The generate requests the stand-in received for `model`, as (keep_alive) values.
+fn keep_alives_sent(sim: &SimProcess, model: &str) -> Vec<Value> {
+    let log: Value = serde_json::from_str(&sim.admin("GET", "/_sim/requests", None))
+        .expect("request log is JSON");
+    log.as_array()
+        .expect("an array")
+        .iter()
+        .filter(|r| r["path"] == "/api/generate" && r["body"]["model"] == model)
+        .map(|r| r["body"]["keep_alive"].clone())
+        .collect()
+}
+
+fn dashboard(sim: &SimProcess, config: &std::path::Path, w: u16, h: u16) -> Tmux {
+    let cmd = format!("{BIN} --host {} --config {}", sim.url, config.display());
+    Tmux::start(&cmd, w, h)
+}
+
+#[test]
+fn load_pin_unpin_and_quit_leave_the_right_requests_and_a_clean_terminal() {
+    let sim = SimProcess::start(&["--load-speed", "50"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "# my settings\nram_buffer_gb = 1.0 # keep this\n").expect("config");
+    let t = dashboard(&sim, &config, 120, 40);
+    t.wait_for("● connected", WAIT);
+    t.wait_for("Installed 16", WAIT);
+
+    // Filter down to one model, then load it with the default keep-alive.
+    t.send(&["/"]);
+    t.send(&["-l", "llama3.1:8b"]);
+    t.send(&["Enter"]);
+    t.wait_for("/llama3.1:8b (1)", WAIT);
+    t.send(&["Enter"]);
+    t.wait_for("loaded llama3.1:8b in", WAIT);
+    assert_eq!(
+        keep_alives_sent(&sim, "llama3.1:8b"),
+        vec![serde_json::json!(300)]
+    );
+
+    // Pin: keep_alive -1 now, and the config file gains the model, comments intact.
+    t.send(&["p"]);
+    t.wait_for("∞ pinned", WAIT);
+    eventually(WAIT, "pin sent", || {
+        keep_alives_sent(&sim, "llama3.1:8b")
+            .contains(&serde_json::json!(-1))
+            .then_some(())
+    });
+    let saved = eventually(WAIT, "pin saved", || {
+        let text = std::fs::read_to_string(&config).ok()?;
+        text.contains("llama3.1:8b").then_some(text)
+    });
+    assert!(
+        saved.contains("# my settings") && saved.contains("# keep this"),
+        "{saved}"
+    );
+
+    // Unload a pinned model: unpinned first (saved), then keep_alive 0.
+    t.send(&["u"]);
+    eventually(WAIT, "unload sent", || {
+        keep_alives_sent(&sim, "llama3.1:8b")
+            .last()
+            .filter(|k| **k == serde_json::json!(0))
+            .map(|_| ())
+    });
+    eventually(WAIT, "pin removed from the config", || {
+        let text = std::fs::read_to_string(&config).ok()?;
+        (!text.contains("llama3.1:8b")).then_some(())
+    });
+    t.wait_for("Loaded 0", WAIT);
+
+    t.send(&["q"]);
+    let screen = t.wait_for("EXITED:0", WAIT);
+    assert!(
+        !screen.contains("Installed"),
+        "dashboard left on screen:\n{screen}"
+    );
+    assert_eq!(t.pane_flag("alternate_on"), "0", "alternate screen left on");
+    assert_eq!(t.pane_flag("cursor_flag"), "1", "cursor left hidden");
+    assert_eq!(t.pane_flag("mouse_any_flag"), "0", "mouse capture left on");
+}
+
+#[test]
+fn a_server_that_is_down_is_explained_and_found_again_when_it_comes_back() {
+    let sim = SimProcess::start(&[]);
+    sim.admin("POST", "/_sim/down", Some(r#"{"ms":4000}"#));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = dashboard(&sim, &dir.path().join("none.toml"), 100, 30);
+    let screen = t.wait_for("unreachable", WAIT);
+    assert!(screen.contains("127.0.0.1"), "{screen}");
+    t.wait_for("● connected", WAIT);
+    t.wait_for("Installed 16", WAIT);
+    t.send(&["C-c"]);
+    t.wait_for("EXITED:0", WAIT);
+}
+
+#[test]
+fn a_tiny_terminal_gets_a_notice_instead_of_a_broken_layout() {
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = dashboard(&sim, &dir.path().join("none.toml"), 40, 10);
+    t.wait_for("too small", WAIT);
+    t.send(&["q"]);
+    t.wait_for("EXITED:0", WAIT);
+}
