@@ -157,3 +157,43 @@ fn host_flag_parses_like_ollama_host() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("http://127.0.0.1:1/api/"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn select_picks_a_code_model_that_fits_and_exits_1_when_nothing_does() {
+    // Overrides make the answer independent of this machine's memory: every code model
+    // but the smallest needs a petabyte, and so does the only embedding model.
+    let env = setup(
+        r#"[model_sizes]
+"qwen2.5-coder:32b" = 1000000.0
+"qwen2.5-coder:7b" = 1000000.0
+"deepseek-coder-v2:16b" = 1000000.0
+"codellama:7b" = 1000000.0
+"qwen2.5-coder:1.5b" = 0.001
+"nomic-embed-text:latest" = 1000000.0
+"#,
+    )
+    .await;
+    let pick = env.json(&["select", "--task", "code", "--json"]);
+    assert_eq!(pick["task"], "code");
+    assert_eq!(pick["model"], "qwen2.5-coder:1.5b");
+    assert_eq!(pick["verdict"], "fits");
+    assert!(pick["reason"].as_str().is_some_and(|r| !r.is_empty()));
+
+    let out = env.run(&["select", "--task", "embedding", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let none: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(none["model"], Value::Null);
+    assert!(
+        none["reason"].as_str().is_some_and(|r| r.contains("GB")),
+        "{none}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_loaded_model_wins_the_selection() {
+    let env = setup("").await;
+    env.client().load("mistral:7b", None).await.expect("load");
+    let pick = env.json(&["select", "--task", "general", "--json"]);
+    assert_eq!(pick["model"], "mistral:7b");
+    assert_eq!(pick["verdict"], "loaded");
+}
