@@ -135,7 +135,8 @@ pub fn parse_go_duration(input: &str) -> Result<(bool, u128), DurationError> {
     Ok((negative, total.round() as u128))
 }
 
-/// Formats like Go's `Duration.String` for whole seconds and up: `5m0s`, `1h30m0s`, `45s`.
+/// A Go duration without its zero parts: `5m`, `1h30m`, `45s`, `500ms` (Go itself
+/// prints `5m0s`; both parse back the same).
 pub fn format_go_duration(d: Duration) -> String {
     let secs = d.as_secs();
     if secs == 0 {
@@ -146,11 +147,11 @@ pub fn format_go_duration(d: Duration) -> String {
         };
     }
     let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) => format!("{m}m{s}s"),
-        _ => format!("{h}h{m}m{s}s"),
-    }
+    [(h, "h"), (m, "m"), (s, "s")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -223,9 +224,16 @@ mod tests {
     }
 
     #[test]
-    fn displays_like_go() {
-        assert_eq!(KeepAlive::For(Duration::from_secs(300)).to_string(), "5m0s");
-        assert_eq!(KeepAlive::For(Duration::from_secs(45)).to_string(), "45s");
+    fn displays_as_short_go_durations_that_parse_back() {
+        for (secs, text) in [(300, "5m"), (45, "45s"), (5400, "1h30m"), (3605, "1h5s")] {
+            let k = KeepAlive::For(Duration::from_secs(secs));
+            assert_eq!(k.to_string(), text);
+            assert_eq!(KeepAlive::parse(text), Ok(k));
+        }
+        assert_eq!(
+            KeepAlive::For(Duration::from_millis(500)).to_string(),
+            "500ms"
+        );
         assert_eq!(KeepAlive::Forever.to_string(), "forever");
     }
 }

@@ -11,7 +11,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::config::Config;
 use crate::duration::KeepAlive;
@@ -179,24 +179,8 @@ pub fn kept_for(k: KeepAlive) -> String {
     match k {
         KeepAlive::Forever => "kept loaded forever".into(),
         KeepAlive::For(d) if d.is_zero() => "unloaded right away".into(),
-        KeepAlive::For(d) => format!("kept for {}", short_go(d)),
+        KeepAlive::For(d) => format!("kept for {}", crate::duration::format_go_duration(d)),
     }
-}
-
-/// A Go duration without the zero parts: `5m`, `1h30m`, `45s`, `500ms`.
-pub fn short_go(d: Duration) -> String {
-    let secs = d.as_secs();
-    if secs == 0 {
-        return format!("{}ms", d.as_millis());
-    }
-    let (h, m, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
-    let mut out = String::new();
-    for (n, unit) in [(h, "h"), (m, "m"), (s, "s")] {
-        if n > 0 {
-            out.push_str(&format!("{n}{unit}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
