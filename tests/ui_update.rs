@@ -226,7 +226,7 @@ fn out_of_memory_is_reported_in_plain_words() {
     assert!(notice.error);
     assert_eq!(
         notice.text,
-        "cannot load mistral:7b: not enough memory: needs 4.1 GB, 36.0 GB free"
+        "cannot load mistral:7b: Ollama ran out of memory (estimate: needs 4.1 GB, 36.0 GB free)"
     );
     assert_eq!(
         log_texts(&s)[0],
@@ -503,15 +503,40 @@ fn a_show_result_turns_the_need_into_an_estimate() {
 }
 
 #[test]
-fn t_cycles_the_task_and_b_explains_a_missing_pick() {
-    let mut s = typical();
+fn t_cycles_the_task_and_b_jumps_to_the_pick() {
+    // Nothing loaded: a loaded model would win any task it suits.
+    let mut s = connected(Config::default(), typical_models(), vec![]);
     update(&mut s, ch('t'));
     assert_eq!(s.task.as_str(), "code");
     update(&mut s, ch('b'));
+    let pick = match &s.best {
+        Some(Ok(p)) => p.model.clone(),
+        other => panic!("expected a pick for code, got {other:?}"),
+    };
+    assert_eq!(pick, "qwen2.5-coder:7b");
+    assert_eq!(
+        s.selected_model().map(|m| m.name.as_str()),
+        Some("qwen2.5-coder:7b")
+    );
+}
+
+#[test]
+fn b_explains_a_missing_pick() {
+    let models = vec![entry(
+        "nomic-embed-text:latest",
+        0.27,
+        "137M",
+        "F16",
+        "nomic-bert",
+    )];
+    let mut s = connected(Config::default(), models, vec![]);
+    update(&mut s, ch('t'));
+    update(&mut s, ch('b'));
+    let notice = s.notice.clone().expect("a notice");
     assert!(
-        s.notice
-            .as_ref()
-            .is_some_and(|n| n.text.starts_with("no pick for code"))
+        notice.text.starts_with("no pick for code"),
+        "{}",
+        notice.text
     );
 }
 

@@ -200,10 +200,16 @@ fn plain_error(state: &State, name: &str, e: &OllamaError) -> String {
             .iter()
             .position(|m| same_model(&m.name, name))
             .and_then(|i| state.rows.get(i))
-            .map(|r| gb(r.need.bytes));
+            .map(|r| (gb(r.need.bytes), r.need.bytes));
         let free = gb(state.free_bytes());
+        // The estimate said it fits: do not claim a shortage the figures contradict.
         return match need {
-            Some(need) => format!("not enough memory: needs {need}, {free} free"),
+            Some((need, bytes)) if bytes > state.free_bytes() => {
+                format!("not enough memory: needs {need}, {free} free")
+            }
+            Some((need, _)) => {
+                format!("Ollama ran out of memory (estimate: needs {need}, {free} free)")
+            }
             None => format!("not enough memory: {free} free"),
         };
     }
