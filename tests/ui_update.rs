@@ -2,6 +2,7 @@
 
 mod ui_fixtures;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crossterm::event::{
@@ -85,57 +86,177 @@ fn a_configured_keep_alive_is_used() {
     );
 }
 
+fn with_config_file(mut s: State) -> State {
+    s.config_path = Some(PathBuf::from("config.toml"));
+    s
+}
+
+fn pinned_config(name: &str) -> Config {
+    Config {
+        keep_alive_models: vec![name.into()],
+        ..Config::default()
+    }
+}
+
 #[test]
 fn p_pins_now_and_saves_the_pin() {
-    let mut s = typical();
+    let mut s = with_config_file(typical());
     select(&mut s, "phi3:mini");
     let fx = update(&mut s, ch('p'));
-    assert!(fx.contains(&Effect::Pin {
-        model: "phi3:mini".into()
-    }));
-    assert!(fx.contains(&Effect::SavePins {
-        pins: vec!["phi3:mini".into()]
-    }));
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Pin {
+                model: "phi3:mini".into()
+            },
+            Effect::SavePin {
+                model: "phi3:mini".into(),
+                pinned: true
+            }
+        ]
+    );
     assert!(s.config.is_pinned("phi3:mini"));
 }
 
 #[test]
+fn pinning_a_loaded_model_says_it_stays_loaded() {
+    let mut s = with_config_file(typical());
+    select(&mut s, "llama3.1:8b");
+    update(&mut s, ch('p'));
+    update(
+        &mut s,
+        Msg::LoadDone {
+            model: "llama3.1:8b".into(),
+            keep_alive: KeepAlive::Forever,
+            reply: Ok(()),
+        },
+    );
+    assert_eq!(log_texts(&s)[0], "pinned llama3.1:8b (kept loaded forever)");
+}
+
+#[test]
+fn a_pin_that_cannot_be_saved_still_holds_and_says_why() {
+    let mut s = with_config_file(typical());
+    select(&mut s, "phi3:mini");
+    update(&mut s, ch('p'));
+    let why =
+        "cannot parse config.toml: expected `=`; pins were not saved (the file was left untouched)";
+    update(&mut s, Msg::PinsSaved(Err(why.into())));
+    assert!(s.config.is_pinned("phi3:mini"));
+    let notice = s.notice.clone().expect("a notice");
+    assert!(notice.error);
+    assert!(notice.text.starts_with(why), "{}", notice.text);
+    assert!(
+        notice.text.ends_with("lasts until you quit"),
+        "{}",
+        notice.text
+    );
+    assert_eq!(log_texts(&s)[0], notice.text);
+}
+
+#[test]
+fn demo_pins_are_kept_for_the_run_without_a_warning() {
+    let mut s = typical();
+    s.demo = true;
+    select(&mut s, "phi3:mini");
+    let fx = update(&mut s, ch('p'));
+    assert_eq!(
+        fx,
+        vec![Effect::Pin {
+            model: "phi3:mini".into()
+        }]
+    );
+    assert!(s.config.is_pinned("phi3:mini"));
+    let notice = s.notice.clone().expect("a notice");
+    assert_eq!(notice.text, "demo: pins last until you quit");
+    assert!(!notice.error);
+    // Said once in the log, however often pins change.
+    update(
+        &mut s,
+        Msg::LoadDone {
+            model: "phi3:mini".into(),
+            keep_alive: KeepAlive::Forever,
+            reply: Ok(()),
+        },
+    );
+    update(&mut s, ch('p'));
+    assert!(!s.config.is_pinned("phi3:mini"));
+    update(&mut s, ch('p'));
+    assert!(s.config.is_pinned("phi3:mini"));
+    let said = log_texts(&s)
+        .iter()
+        .filter(|t| t.starts_with("demo:"))
+        .count();
+    assert_eq!(said, 1);
+}
+
+#[test]
+fn without_a_config_file_pins_hold_with_a_warning() {
+    let mut s = typical();
+    select(&mut s, "phi3:mini");
+    update(&mut s, ch('p'));
+    assert!(s.config.is_pinned("phi3:mini"));
+    let notice = s.notice.clone().expect("a notice");
+    assert!(notice.error);
+    assert!(notice.text.contains("no config file"), "{}", notice.text);
+}
+
+#[test]
+fn enter_on_a_pinned_model_loads_it_pinned() {
+    let mut s = connected(pinned_config("mistral:7b"), typical_models(), vec![]);
+    select(&mut s, "mistral:7b");
+    let fx = press(&mut s, KeyCode::Enter);
+    assert_eq!(
+        fx,
+        vec![Effect::Pin {
+            model: "mistral:7b".into()
+        }]
+    );
+}
+
+#[test]
 fn p_on_a_pinned_loaded_model_unpins_with_the_default_keep_alive() {
-    let config = Config {
-        keep_alive_models: vec!["llama3.1:8b".into()],
-        ..Config::default()
-    };
     let loaded = vec![running("llama3.1:8b", 6.1, 6.1, None)];
-    let mut s = connected(config, typical_models(), loaded);
+    let s = connected(pinned_config("llama3.1:8b"), typical_models(), loaded);
+    let mut s = with_config_file(s);
     select(&mut s, "llama3.1:8b");
     let fx = update(&mut s, ch('p'));
-    assert!(fx.contains(&Effect::SavePins { pins: vec![] }), "{fx:?}");
-    assert!(fx.contains(&Effect::Load {
-        model: "llama3.1:8b".into(),
-        keep_alive: five_minutes()
-    }));
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Load {
+                model: "llama3.1:8b".into(),
+                keep_alive: five_minutes()
+            },
+            Effect::SavePin {
+                model: "llama3.1:8b".into(),
+                pinned: false
+            }
+        ]
+    );
     assert!(!s.config.is_pinned("llama3.1:8b"));
 }
 
 #[test]
 fn u_on_a_pinned_model_unpins_first_then_unloads() {
-    let config = Config {
-        keep_alive_models: vec!["llama3.1:8b".into()],
-        ..Config::default()
-    };
     let loaded = vec![running("llama3.1:8b", 6.1, 6.1, None)];
-    let mut s = connected(config, typical_models(), loaded);
+    let s = connected(pinned_config("llama3.1:8b"), typical_models(), loaded);
+    let mut s = with_config_file(s);
     select(&mut s, "llama3.1:8b");
     let fx = update(&mut s, ch('u'));
     assert_eq!(
         fx,
         vec![
-            Effect::SavePins { pins: vec![] },
             Effect::Unload {
                 model: "llama3.1:8b".into()
+            },
+            Effect::SavePin {
+                model: "llama3.1:8b".into(),
+                pinned: false
             }
         ]
     );
+    assert!(!s.config.is_pinned("llama3.1:8b"));
     // Its disappearance from ps is then an unload, not an eviction.
     update(
         &mut s,

@@ -109,11 +109,14 @@ fn start(state: &mut State, name: &str, kind: OpKind, fx: &mut Vec<Effect>) {
         kind,
         model: name.to_string(),
         started: state.now,
+        was_loaded: is_loaded(state, name),
     });
     let model = name.to_string();
     fx.push(match kind {
         OpKind::Pin => Effect::Pin { model },
         OpKind::Unload => Effect::Unload { model },
+        // A pinned model loads pinned: the default keep-alive would undo the pin.
+        OpKind::Load if state.config.is_pinned(name) => Effect::Pin { model },
         OpKind::Load | OpKind::Unpin => Effect::Load {
             model,
             keep_alive: state.config.default_keep_alive(),
@@ -122,31 +125,45 @@ fn start(state: &mut State, name: &str, kind: OpKind, fx: &mut Vec<Effect>) {
     notice(state, format!("{} {}…", kind.verb(), clean(name)), false);
 }
 
-fn save_pins(state: &mut State, fx: &mut Vec<Effect>) {
-    fx.push(Effect::SavePins {
-        pins: state.config.keep_alive_models.clone(),
-    });
+/// Records a pin change in the config file when there is one; otherwise it lasts
+/// for this run, and the user is told so.
+fn save_pin(state: &mut State, name: &str, pinned: bool, fx: &mut Vec<Effect>) {
     derive::refresh(state);
+    if state.config_path.is_some() {
+        let model = name.to_string();
+        fx.push(Effect::SavePin { model, pinned });
+        return;
+    }
+    let (text, kind) = if state.demo {
+        ("demo: pins last until you quit", LogKind::Info)
+    } else {
+        (
+            "pins not saved: no config file location; they last until you quit",
+            LogKind::Error,
+        )
+    };
+    // Once in the log is enough; the status line says it each time.
+    if !state.log.recent().any(|e| e.text == text) {
+        state.log.push(state.now, kind, text);
+    }
+    notice(state, text.to_string(), kind == LogKind::Error);
 }
 
-fn unpin(state: &mut State, name: &str, fx: &mut Vec<Effect>) {
+fn unpin(state: &mut State, name: &str) {
     state
         .config
         .keep_alive_models
         .retain(|p| !same_model(p, name));
-    save_pins(state, fx);
     state
         .log
         .push(state.now, LogKind::Pin, format!("unpinned {name}"));
 }
 
+/// Pins and loads with keep-alive forever; the log entry comes when it is done.
 fn pin(state: &mut State, name: &str, fx: &mut Vec<Effect>) {
     state.config.keep_alive_models.push(name.to_string());
-    save_pins(state, fx);
-    state
-        .log
-        .push(state.now, LogKind::Pin, format!("pinned {name}"));
     start(state, name, OpKind::Pin, fx);
+    save_pin(state, name, true, fx);
 }
 
 /// `p`: pin (keep loaded forever, remembered in the config) or unpin.
@@ -156,12 +173,13 @@ pub fn toggle_pin(state: &mut State, fx: &mut Vec<Effect>) {
         return notice(state, format!("{} is busy", clean(&name)), false);
     }
     if state.config.is_pinned(&name) {
-        unpin(state, &name, fx);
+        unpin(state, &name);
         if is_loaded(state, &name) {
             start(state, &name, OpKind::Unpin, fx);
         } else {
             notice(state, format!("unpinned {}", clean(&name)), false);
         }
+        save_pin(state, &name, false, fx);
     } else if is_loaded(state, &name) || !confirm_if_short(state, &name, true) {
         pin(state, &name, fx);
     }
@@ -172,7 +190,7 @@ pub fn unload(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(name) = target(state) else { return };
     let pinned = state.config.is_pinned(&name);
     if pinned {
-        unpin(state, &name, fx);
+        unpin(state, &name);
     }
     if is_loaded(state, &name) || state.op_for(&name).is_some() {
         state.expect_gone.insert(normalize(&name));
@@ -181,6 +199,9 @@ pub fn unload(state: &mut State, fx: &mut Vec<Effect>) {
         notice(state, format!("unpinned {}", clean(&name)), false);
     } else {
         notice(state, format!("{} is not loaded", clean(&name)), false);
+    }
+    if pinned {
+        save_pin(state, &name, false, fx);
     }
 }
 
@@ -237,15 +258,17 @@ pub fn on_load_done(
                 state.expect_loaded.insert(normalize(name));
             }
             let took = op
+                .as_ref()
                 .map(|o| elapsed_ms(state.now.as_millisecond() - o.started.as_millisecond()))
                 .map(|t| format!(" in {t}"))
                 .unwrap_or_default();
-            let what = if kind == OpKind::Pin {
-                "loaded and pinned"
-            } else {
-                "loaded"
+            let text = match kind {
+                OpKind::Pin if op.as_ref().is_some_and(|o| o.was_loaded) => {
+                    format!("pinned {shown} (kept loaded forever)")
+                }
+                OpKind::Pin => format!("loaded and pinned {shown}{took}"),
+                _ => format!("loaded {shown}{took}"),
             };
-            let text = format!("{what} {shown}{took}");
             report(state, LogKind::Load, text.clone(), text, false);
         }
         Err(e) => {
@@ -289,9 +312,10 @@ pub fn on_unload_done(state: &mut State, name: &str, reply: Reply<()>, fx: &mut 
     fetch_ps(state, fx);
 }
 
+/// A failed save keeps the change for this run and says why it did not stick.
 pub fn on_pins_saved(state: &mut State, result: Result<(), String>) {
     if let Err(e) = result {
-        let text = format!("pins not saved: {e}");
+        let text = format!("{e} — the pin change lasts until you quit");
         state.log.push(state.now, LogKind::Error, &text);
         notice(state, text, true);
     }

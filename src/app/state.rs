@@ -129,6 +129,8 @@ pub struct Op {
     pub kind: OpKind,
     pub model: String,
     pub started: Timestamp,
+    /// The model was in `/api/ps` when the op started (a pin then loads nothing).
+    pub was_loaded: bool,
 }
 
 /// A question the user must answer before something costly happens.
