@@ -1,7 +1,6 @@
 //! The dashboard's state machine: state, messages, effects and the pure `update`.
 
 pub mod derive;
-pub mod history;
 pub mod log;
 pub mod msg;
 pub mod state;
@@ -10,6 +9,7 @@ pub mod update;
 mod actions;
 mod data;
 mod input;
+mod keeper;
 mod ops;
 
 pub use msg::{Effect, Msg};

@@ -2,13 +2,13 @@
 //! and reporting how they went.
 
 use super::data::{fetch_ps, fetch_tags};
-use super::derive;
-use super::history::MarkKind;
 use super::log::LogKind;
 use super::msg::{Effect, Reply};
 use super::state::{Confirm, Focus, Notice, Op, OpKind, State};
+use super::{derive, keeper};
 use crate::duration::KeepAlive;
 use crate::fit::Verdict;
+use crate::memory::EventKind;
 use crate::names::{normalize, same_model};
 use crate::ollama::OllamaError;
 use crate::sanitize::clean;
@@ -113,7 +113,7 @@ fn start(state: &mut State, name: &str, kind: OpKind, fx: &mut Vec<Effect>) {
     });
     let model = name.to_string();
     fx.push(match kind {
-        OpKind::Pin => Effect::Pin { model },
+        OpKind::Pin | OpKind::Repin | OpKind::Reload => Effect::Pin { model },
         OpKind::Unload => Effect::Unload { model },
         // A pinned model loads pinned: the default keep-alive would undo the pin.
         OpKind::Load if state.config.is_pinned(name) => Effect::Pin { model },
@@ -128,6 +128,7 @@ fn start(state: &mut State, name: &str, kind: OpKind, fx: &mut Vec<Effect>) {
 /// Records a pin change in the config file when there is one; otherwise it lasts
 /// for this run, and the user is told so.
 fn save_pin(state: &mut State, name: &str, pinned: bool, fx: &mut Vec<Effect>) {
+    keeper::pins_changed(state);
     derive::refresh(state);
     if state.config_path.is_some() {
         let model = name.to_string();
@@ -244,37 +245,48 @@ pub fn on_load_done(
     reply: Reply<()>,
     fx: &mut Vec<Effect>,
 ) {
+    if reply.as_ref().is_err_and(OllamaError::is_not_found) {
+        fetch_tags(state, fx);
+    }
     let op = finish(state, name, false);
+    match op {
+        Some(op) if op.kind.is_keepers() => keeper::on_done(state, name, reply),
+        op => user_load_done(state, name, op, keep_alive, reply),
+    }
+    fetch_ps(state, fx);
+}
+
+/// A load, pin or unpin the user asked for finished.
+fn user_load_done(
+    state: &mut State,
+    name: &str,
+    op: Option<Op>,
+    keep_alive: KeepAlive,
+    reply: Reply<()>,
+) {
     let kind = op.as_ref().map_or(OpKind::Load, |o| o.kind);
     let shown = clean(name);
+    let now = state.now;
     match reply {
         Ok(()) if kind == OpKind::Unpin => {
+            state.history.mark(now, EventKind::Unpin, name);
             let text = format!("{shown} now unloads after {keep_alive} idle");
             report(state, LogKind::Pin, text.clone(), text, false);
         }
         Ok(()) => {
-            state.history.mark(state.now, MarkKind::Load, name);
             if !is_loaded(state, name) {
                 state.expect_loaded.insert(normalize(name));
             }
-            let took = op
-                .as_ref()
-                .map(|o| elapsed_ms(state.now.as_millisecond() - o.started.as_millisecond()))
-                .map(|t| format!(" in {t}"))
-                .unwrap_or_default();
-            let text = match kind {
-                OpKind::Pin if op.as_ref().is_some_and(|o| o.was_loaded) => {
-                    format!("pinned {shown} (kept loaded forever)")
-                }
-                OpKind::Pin => format!("loaded and pinned {shown}{took}"),
-                _ => format!("loaded {shown}{took}"),
+            let text = loaded_text(state, &shown, op.as_ref());
+            let mark = match op {
+                Some(o) if o.kind == OpKind::Pin && o.was_loaded => EventKind::Pin,
+                _ => EventKind::Load,
             };
+            state.history.mark(now, mark, name);
             report(state, LogKind::Load, text.clone(), text, false);
         }
         Err(e) => {
-            if e.is_not_found() {
-                fetch_tags(state, fx);
-            }
+            state.history.mark(now, EventKind::LoadFailed, name);
             let text = format!("cannot load {shown}: {}", plain_error(state, name, &e));
             // The log keeps the server's own words too, for the curious.
             let logged = match e.server_message() {
@@ -284,7 +296,21 @@ pub fn on_load_done(
             report(state, LogKind::Error, logged, text, true);
         }
     }
-    fetch_ps(state, fx);
+}
+
+/// "loaded mistral:7b in 3.2s"; a pin of a model already loaded loads nothing.
+fn loaded_text(state: &State, shown: &str, op: Option<&Op>) -> String {
+    let took = op
+        .map(|o| elapsed_ms(state.now.as_millisecond() - o.started.as_millisecond()))
+        .map(|t| format!(" in {t}"))
+        .unwrap_or_default();
+    match op {
+        Some(o) if o.kind == OpKind::Pin && o.was_loaded => {
+            format!("pinned {shown} (kept loaded forever)")
+        }
+        Some(o) if o.kind == OpKind::Pin => format!("loaded and pinned {shown}{took}"),
+        _ => format!("loaded {shown}{took}"),
+    }
 }
 
 fn report(state: &mut State, kind: LogKind, logged: String, shown: String, error: bool) {
@@ -297,7 +323,7 @@ pub fn on_unload_done(state: &mut State, name: &str, reply: Reply<()>, fx: &mut 
     let shown = clean(name);
     match reply {
         Ok(()) => {
-            state.history.mark(state.now, MarkKind::Unload, name);
+            state.history.mark(state.now, EventKind::Unload, name);
             let text = format!("unloaded {shown}");
             state.log.push(state.now, LogKind::Unload, &text);
             notice(state, text, false);
