@@ -8,6 +8,7 @@ pub mod update;
 
 mod actions;
 mod data;
+mod done;
 mod input;
 mod keeper;
 mod ops;

@@ -5,7 +5,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::msg::{Effect, Msg};
 use super::state::{Connection, State};
-use super::{data, derive, input, ops};
+use super::{data, derive, done, input};
 use crate::memory::{MemoryHistory, MemorySnapshot, Sample};
 use crate::ui::chart::WINDOW_SECS;
 
@@ -36,9 +36,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             model,
             keep_alive,
             reply,
-        } => ops::on_load_done(state, &model, keep_alive, reply, &mut fx),
-        Msg::UnloadDone { model, reply } => ops::on_unload_done(state, &model, reply, &mut fx),
-        Msg::PinsSaved(result) => ops::on_pins_saved(state, result),
+        } => done::on_load_done(state, &model, keep_alive, reply, &mut fx),
+        Msg::UnloadDone { model, reply } => done::on_unload_done(state, &model, reply, &mut fx),
+        Msg::PinsSaved(result) => done::on_pins_saved(state, result),
     }
     fx
 }
