@@ -173,3 +173,22 @@ fn server_text_is_cleaned_before_drawing() {
     assert!(text.contains("evil:7b"), "{text}");
     assert!(!text.contains('\u{1b}') && !text.contains("pwned"));
 }
+
+#[test]
+fn pinned_model_waiting_for_memory() {
+    let config = Config {
+        keep_alive_models: vec!["llama3.1:70b".into()],
+        ..Config::default()
+    };
+    let loaded = vec![
+        running("llama3.1:8b", 6.1, 6.1, Some(at(292))),
+        running("phi3:mini", 3.1, 3.1, Some(at(45))),
+    ];
+    let mut s = connected(config, typical_models(), loaded);
+    select(&mut s, "llama3.1:70b");
+    feed(&mut s, vec![Msg::Clock(at(8))]);
+    snap_all("pinned_waiting", &mut s);
+    // At 100 columns the loaded pane has room for the context length.
+    let t = screen(&mut s, 100, 30);
+    insta::assert_snapshot!("pinned_waiting_100x30", t.backend());
+}

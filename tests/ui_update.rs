@@ -2,6 +2,7 @@
 
 mod ui_fixtures;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crossterm::event::{
@@ -85,57 +86,179 @@ fn a_configured_keep_alive_is_used() {
     );
 }
 
+fn with_config_file(mut s: State) -> State {
+    s.config_path = Some(PathBuf::from("config.toml"));
+    s
+}
+
+fn pinned_config(name: &str) -> Config {
+    Config {
+        keep_alive_models: vec![name.into()],
+        ..Config::default()
+    }
+}
+
 #[test]
 fn p_pins_now_and_saves_the_pin() {
-    let mut s = typical();
+    let mut s = with_config_file(typical());
     select(&mut s, "phi3:mini");
     let fx = update(&mut s, ch('p'));
-    assert!(fx.contains(&Effect::Pin {
-        model: "phi3:mini".into()
-    }));
-    assert!(fx.contains(&Effect::SavePins {
-        pins: vec!["phi3:mini".into()]
-    }));
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Pin {
+                model: "phi3:mini".into()
+            },
+            Effect::SavePin {
+                model: "phi3:mini".into(),
+                pinned: true
+            }
+        ]
+    );
     assert!(s.config.is_pinned("phi3:mini"));
 }
 
 #[test]
+fn pinning_a_loaded_model_says_it_stays_loaded() {
+    let mut s = with_config_file(typical());
+    select(&mut s, "llama3.1:8b");
+    update(&mut s, ch('p'));
+    update(
+        &mut s,
+        Msg::LoadDone {
+            model: "llama3.1:8b".into(),
+            keep_alive: KeepAlive::Forever,
+            reply: Ok(()),
+        },
+    );
+    assert_eq!(log_texts(&s)[0], "pinned llama3.1:8b (kept loaded forever)");
+}
+
+#[test]
+fn a_pin_that_cannot_be_saved_still_holds_and_says_why() {
+    let mut s = with_config_file(typical());
+    select(&mut s, "phi3:mini");
+    update(&mut s, ch('p'));
+    let why =
+        "cannot parse config.toml: expected `=`; pins were not saved (the file was left untouched)";
+    update(&mut s, Msg::PinsSaved(Err(why.into())));
+    assert!(s.config.is_pinned("phi3:mini"));
+    let notice = s.notice.clone().expect("a notice");
+    assert!(notice.error);
+    assert!(notice.text.starts_with(why), "{}", notice.text);
+    assert!(
+        notice.text.ends_with("lasts until you quit"),
+        "{}",
+        notice.text
+    );
+    assert_eq!(log_texts(&s)[0], notice.text);
+}
+
+#[test]
+fn demo_pins_are_kept_for_the_run_without_a_warning() {
+    let mut s = typical();
+    s.demo = true;
+    select(&mut s, "phi3:mini");
+    let fx = update(&mut s, ch('p'));
+    assert_eq!(
+        fx,
+        vec![Effect::Pin {
+            model: "phi3:mini".into()
+        }]
+    );
+    assert!(s.config.is_pinned("phi3:mini"));
+    let notice = s.notice.clone().expect("a notice");
+    assert_eq!(notice.text, "demo: pins last until you quit");
+    assert!(!notice.error);
+    // Said once in the log, however often pins change.
+    update(
+        &mut s,
+        Msg::LoadDone {
+            model: "phi3:mini".into(),
+            keep_alive: KeepAlive::Forever,
+            reply: Ok(()),
+        },
+    );
+    update(&mut s, ch('p'));
+    assert!(!s.config.is_pinned("phi3:mini"));
+    update(&mut s, ch('p'));
+    assert!(s.config.is_pinned("phi3:mini"));
+    let said = log_texts(&s)
+        .iter()
+        .filter(|t| t.starts_with("demo:"))
+        .count();
+    assert_eq!(said, 1);
+}
+
+#[test]
+fn without_a_config_file_pins_hold_with_a_warning() {
+    let mut s = typical();
+    select(&mut s, "phi3:mini");
+    update(&mut s, ch('p'));
+    assert!(s.config.is_pinned("phi3:mini"));
+    let notice = s.notice.clone().expect("a notice");
+    assert!(notice.error);
+    assert!(notice.text.contains("no config file"), "{}", notice.text);
+}
+
+#[test]
+fn a_pinned_model_loaded_by_hand_is_loaded_pinned() {
+    // Too big to fit, so the keeper waits and the user's load goes through.
+    let mut s = connected(pinned_config("llama3.1:70b"), typical_models(), vec![]);
+    select(&mut s, "llama3.1:70b");
+    assert!(press(&mut s, KeyCode::Enter).is_empty());
+    let fx = update(&mut s, ch('y'));
+    assert_eq!(
+        fx,
+        vec![Effect::Pin {
+            model: "llama3.1:70b".into()
+        }]
+    );
+}
+
+#[test]
 fn p_on_a_pinned_loaded_model_unpins_with_the_default_keep_alive() {
-    let config = Config {
-        keep_alive_models: vec!["llama3.1:8b".into()],
-        ..Config::default()
-    };
     let loaded = vec![running("llama3.1:8b", 6.1, 6.1, None)];
-    let mut s = connected(config, typical_models(), loaded);
+    let s = connected(pinned_config("llama3.1:8b"), typical_models(), loaded);
+    let mut s = with_config_file(s);
     select(&mut s, "llama3.1:8b");
     let fx = update(&mut s, ch('p'));
-    assert!(fx.contains(&Effect::SavePins { pins: vec![] }), "{fx:?}");
-    assert!(fx.contains(&Effect::Load {
-        model: "llama3.1:8b".into(),
-        keep_alive: five_minutes()
-    }));
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Load {
+                model: "llama3.1:8b".into(),
+                keep_alive: five_minutes()
+            },
+            Effect::SavePin {
+                model: "llama3.1:8b".into(),
+                pinned: false
+            }
+        ]
+    );
     assert!(!s.config.is_pinned("llama3.1:8b"));
 }
 
 #[test]
 fn u_on_a_pinned_model_unpins_first_then_unloads() {
-    let config = Config {
-        keep_alive_models: vec!["llama3.1:8b".into()],
-        ..Config::default()
-    };
     let loaded = vec![running("llama3.1:8b", 6.1, 6.1, None)];
-    let mut s = connected(config, typical_models(), loaded);
+    let s = connected(pinned_config("llama3.1:8b"), typical_models(), loaded);
+    let mut s = with_config_file(s);
     select(&mut s, "llama3.1:8b");
     let fx = update(&mut s, ch('u'));
     assert_eq!(
         fx,
         vec![
-            Effect::SavePins { pins: vec![] },
             Effect::Unload {
                 model: "llama3.1:8b".into()
+            },
+            Effect::SavePin {
+                model: "llama3.1:8b".into(),
+                pinned: false
             }
         ]
     );
+    assert!(!s.config.is_pinned("llama3.1:8b"));
     // Its disappearance from ps is then an unload, not an eviction.
     update(
         &mut s,
@@ -226,7 +349,7 @@ fn out_of_memory_is_reported_in_plain_words() {
     assert!(notice.error);
     assert_eq!(
         notice.text,
-        "cannot load mistral:7b: not enough memory: needs 4.1 GB, 36.0 GB free"
+        "cannot load mistral:7b: Ollama ran out of memory (estimate: needs 4.1 GB, 36.0 GB free)"
     );
     assert_eq!(
         log_texts(&s)[0],
@@ -313,7 +436,7 @@ fn a_model_vanishing_before_its_expiry_is_an_eviction() {
             .any(|t| t == "phi3:mini unloaded (keep-alive ran out)"),
         "{log:?}"
     );
-    assert_eq!(s.history.marks.len(), 2);
+    assert_eq!(s.history.events().count(), 2);
 }
 
 #[test]
@@ -503,15 +626,40 @@ fn a_show_result_turns_the_need_into_an_estimate() {
 }
 
 #[test]
-fn t_cycles_the_task_and_b_explains_a_missing_pick() {
-    let mut s = typical();
+fn t_cycles_the_task_and_b_jumps_to_the_pick() {
+    // Nothing loaded: a loaded model would win any task it suits.
+    let mut s = connected(Config::default(), typical_models(), vec![]);
     update(&mut s, ch('t'));
     assert_eq!(s.task.as_str(), "code");
     update(&mut s, ch('b'));
+    let pick = match &s.best {
+        Some(Ok(p)) => p.model.clone(),
+        other => panic!("expected a pick for code, got {other:?}"),
+    };
+    assert_eq!(pick, "qwen2.5-coder:7b");
+    assert_eq!(
+        s.selected_model().map(|m| m.name.as_str()),
+        Some("qwen2.5-coder:7b")
+    );
+}
+
+#[test]
+fn b_explains_a_missing_pick() {
+    let models = vec![entry(
+        "nomic-embed-text:latest",
+        0.27,
+        "137M",
+        "F16",
+        "nomic-bert",
+    )];
+    let mut s = connected(Config::default(), models, vec![]);
+    update(&mut s, ch('t'));
+    update(&mut s, ch('b'));
+    let notice = s.notice.clone().expect("a notice");
     assert!(
-        s.notice
-            .as_ref()
-            .is_some_and(|n| n.text.starts_with("no pick for code"))
+        notice.text.starts_with("no pick for code"),
+        "{}",
+        notice.text
     );
 }
 

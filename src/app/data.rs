@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use super::derive;
-use super::history::MarkKind;
 use super::log::LogKind;
 use super::msg::{Effect, Reply};
 use super::state::{Connection, Notice, ShowInfo, State};
+use super::{derive, keeper};
+use crate::memory::EventKind;
 use crate::names::{normalize, same_model};
 use crate::ollama::{Expiry, ModelEntry, OllamaError, RunningModel, ShowResponse};
 use crate::sanitize::clean;
@@ -179,6 +179,7 @@ pub fn on_ps(state: &mut State, reply: Reply<Vec<RunningModel>>, fx: &mut Vec<Ef
                 derive::refresh(state);
                 state.dirty = true;
             }
+            keeper::on_ps(state, fx);
         }
         Err(e) if e.is_not_found() => {
             state.ps_unsupported = true;
@@ -187,8 +188,14 @@ pub fn on_ps(state: &mut State, reply: Reply<Vec<RunningModel>>, fx: &mut Vec<Ef
             state.log.push(state.now, LogKind::Info, text);
             state.dirty = true;
         }
-        Err(e) if e.is_connection() => connection_failed(state, &e, false),
-        Err(e) => note_error(state, format!("cannot list loaded models: {}", e.plain())),
+        Err(e) => {
+            keeper::on_ps_error(state, &e);
+            if e.is_connection() {
+                connection_failed(state, &e, false);
+            } else {
+                note_error(state, format!("cannot list loaded models: {}", e.plain()));
+            }
+        }
     }
 }
 
@@ -227,12 +234,12 @@ fn note_gone(state: &mut State, new: &[RunningModel]) {
             Some(left) => {
                 let text = format!("{name} was evicted ({left})");
                 state.log.push(now, LogKind::Evict, text);
-                state.history.mark(now, MarkKind::Evict, &old.name);
+                state.history.mark(now, EventKind::Evict, &old.name);
             }
             None => {
                 let text = format!("{name} unloaded (keep-alive ran out)");
                 state.log.push(now, LogKind::Unload, text);
-                state.history.mark(now, MarkKind::Unload, &old.name);
+                state.history.mark(now, EventKind::Unload, &old.name);
             }
         }
     }
@@ -246,7 +253,7 @@ fn note_appeared(state: &mut State, new: &[RunningModel]) {
         if !known && !ours && state.op_for(&m.name).is_none() {
             let text = format!("{} loaded by another client", clean(&m.name));
             state.log.push(now, LogKind::Load, text);
-            state.history.mark(now, MarkKind::Load, &m.name);
+            state.history.mark(now, EventKind::Load, &m.name);
         }
     }
 }

@@ -1,7 +1,6 @@
 //! The dashboard's state machine: state, messages, effects and the pure `update`.
 
 pub mod derive;
-pub mod history;
 pub mod log;
 pub mod msg;
 pub mod state;
@@ -9,7 +8,9 @@ pub mod update;
 
 mod actions;
 mod data;
+mod done;
 mod input;
+mod keeper;
 mod ops;
 
 pub use msg::{Effect, Msg};

@@ -40,7 +40,8 @@ pub enum Msg {
         model: String,
         reply: Reply<()>,
     },
-    /// The config file was (or was not) updated with the pins.
+    /// The config file was (or was not) updated with a pin change; the error is
+    /// `PinSaveError`'s message.
     PinsSaved(Result<(), String>),
 }
 
@@ -64,9 +65,10 @@ pub enum Effect {
     Pin {
         model: String,
     },
-    /// Write `keep_alive_models` to the config file.
-    SavePins {
-        pins: Vec<String>,
+    /// Add (`pinned`) or remove `model` in the config file's `keep_alive_models`.
+    SavePin {
+        model: String,
+        pinned: bool,
     },
     Quit,
 }

@@ -1,18 +1,14 @@
-//! Loads, pins and unloads: starting them, asking first when a model does not fit,
-//! and reporting how they went.
+//! Loads, pins and unloads: starting them and asking first when a model does not
+//! fit. How they went is `done.rs`.
 
-use super::data::{fetch_ps, fetch_tags};
-use super::derive;
-use super::history::MarkKind;
 use super::log::LogKind;
-use super::msg::{Effect, Reply};
+use super::msg::Effect;
 use super::state::{Confirm, Focus, Notice, Op, OpKind, State};
-use crate::duration::KeepAlive;
+use super::{derive, keeper};
 use crate::fit::Verdict;
 use crate::names::{normalize, same_model};
-use crate::ollama::OllamaError;
 use crate::sanitize::clean;
-use crate::ui::format::{elapsed_ms, gb};
+use crate::ui::format::gb;
 
 /// The model the keys act on: the selected row of the focused pane.
 pub fn target(state: &State) -> Option<String> {
@@ -25,7 +21,7 @@ pub fn target(state: &State) -> Option<String> {
     }
 }
 
-fn notice(state: &mut State, text: String, error: bool) {
+pub(super) fn notice(state: &mut State, text: String, error: bool) {
     state.notice = Some(Notice {
         text: clean(&text),
         error,
@@ -41,7 +37,7 @@ fn verdict_of<'a>(state: &'a State, name: &str) -> Option<&'a Verdict> {
     state.rows.get(i).map(|r| &r.verdict)
 }
 
-fn is_loaded(state: &State, name: &str) -> bool {
+pub(super) fn is_loaded(state: &State, name: &str) -> bool {
     state.running.iter().any(|m| same_model(&m.name, name))
 }
 
@@ -109,11 +105,14 @@ fn start(state: &mut State, name: &str, kind: OpKind, fx: &mut Vec<Effect>) {
         kind,
         model: name.to_string(),
         started: state.now,
+        was_loaded: is_loaded(state, name),
     });
     let model = name.to_string();
     fx.push(match kind {
-        OpKind::Pin => Effect::Pin { model },
+        OpKind::Pin | OpKind::Repin | OpKind::Reload => Effect::Pin { model },
         OpKind::Unload => Effect::Unload { model },
+        // A pinned model loads pinned: the default keep-alive would undo the pin.
+        OpKind::Load if state.config.is_pinned(name) => Effect::Pin { model },
         OpKind::Load | OpKind::Unpin => Effect::Load {
             model,
             keep_alive: state.config.default_keep_alive(),
@@ -122,31 +121,46 @@ fn start(state: &mut State, name: &str, kind: OpKind, fx: &mut Vec<Effect>) {
     notice(state, format!("{} {}…", kind.verb(), clean(name)), false);
 }
 
-fn save_pins(state: &mut State, fx: &mut Vec<Effect>) {
-    fx.push(Effect::SavePins {
-        pins: state.config.keep_alive_models.clone(),
-    });
+/// Records a pin change in the config file when there is one; otherwise it lasts
+/// for this run, and the user is told so.
+fn save_pin(state: &mut State, name: &str, pinned: bool, fx: &mut Vec<Effect>) {
+    keeper::pins_changed(state);
     derive::refresh(state);
+    if state.config_path.is_some() {
+        let model = name.to_string();
+        fx.push(Effect::SavePin { model, pinned });
+        return;
+    }
+    let (text, kind) = if state.demo {
+        ("demo: pins last until you quit", LogKind::Info)
+    } else {
+        (
+            "pins not saved: no config file location; they last until you quit",
+            LogKind::Error,
+        )
+    };
+    // Once in the log is enough; the status line says it each time.
+    if !state.log.recent().any(|e| e.text == text) {
+        state.log.push(state.now, kind, text);
+    }
+    notice(state, text.to_string(), kind == LogKind::Error);
 }
 
-fn unpin(state: &mut State, name: &str, fx: &mut Vec<Effect>) {
+fn unpin(state: &mut State, name: &str) {
     state
         .config
         .keep_alive_models
         .retain(|p| !same_model(p, name));
-    save_pins(state, fx);
     state
         .log
         .push(state.now, LogKind::Pin, format!("unpinned {name}"));
 }
 
+/// Pins and loads with keep-alive forever; the log entry comes when it is done.
 fn pin(state: &mut State, name: &str, fx: &mut Vec<Effect>) {
     state.config.keep_alive_models.push(name.to_string());
-    save_pins(state, fx);
-    state
-        .log
-        .push(state.now, LogKind::Pin, format!("pinned {name}"));
     start(state, name, OpKind::Pin, fx);
+    save_pin(state, name, true, fx);
 }
 
 /// `p`: pin (keep loaded forever, remembered in the config) or unpin.
@@ -156,12 +170,13 @@ pub fn toggle_pin(state: &mut State, fx: &mut Vec<Effect>) {
         return notice(state, format!("{} is busy", clean(&name)), false);
     }
     if state.config.is_pinned(&name) {
-        unpin(state, &name, fx);
+        unpin(state, &name);
         if is_loaded(state, &name) {
             start(state, &name, OpKind::Unpin, fx);
         } else {
             notice(state, format!("unpinned {}", clean(&name)), false);
         }
+        save_pin(state, &name, false, fx);
     } else if is_loaded(state, &name) || !confirm_if_short(state, &name, true) {
         pin(state, &name, fx);
     }
@@ -172,7 +187,7 @@ pub fn unload(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(name) = target(state) else { return };
     let pinned = state.config.is_pinned(&name);
     if pinned {
-        unpin(state, &name, fx);
+        unpin(state, &name);
     }
     if is_loaded(state, &name) || state.op_for(&name).is_some() {
         state.expect_gone.insert(normalize(&name));
@@ -182,111 +197,7 @@ pub fn unload(state: &mut State, fx: &mut Vec<Effect>) {
     } else {
         notice(state, format!("{} is not loaded", clean(&name)), false);
     }
-}
-
-fn finish(state: &mut State, name: &str, unload: bool) -> Option<Op> {
-    let pos = state
-        .ops
-        .iter()
-        .position(|o| same_model(&o.model, name) && (o.kind == OpKind::Unload) == unload)?;
-    Some(state.ops.remove(pos))
-}
-
-/// Ollama's error in plain words; out of memory says how much was missing.
-fn plain_error(state: &State, name: &str, e: &OllamaError) -> String {
-    if e.is_out_of_memory() {
-        let need = state
-            .models
-            .iter()
-            .position(|m| same_model(&m.name, name))
-            .and_then(|i| state.rows.get(i))
-            .map(|r| gb(r.need.bytes));
-        let free = gb(state.free_bytes());
-        return match need {
-            Some(need) => format!("not enough memory: needs {need}, {free} free"),
-            None => format!("not enough memory: {free} free"),
-        };
-    }
-    e.plain()
-}
-
-pub fn on_load_done(
-    state: &mut State,
-    name: &str,
-    keep_alive: KeepAlive,
-    reply: Reply<()>,
-    fx: &mut Vec<Effect>,
-) {
-    let op = finish(state, name, false);
-    let kind = op.as_ref().map_or(OpKind::Load, |o| o.kind);
-    let shown = clean(name);
-    match reply {
-        Ok(()) if kind == OpKind::Unpin => {
-            let text = format!("{shown} now unloads after {keep_alive} idle");
-            report(state, LogKind::Pin, text.clone(), text, false);
-        }
-        Ok(()) => {
-            state.history.mark(state.now, MarkKind::Load, name);
-            if !is_loaded(state, name) {
-                state.expect_loaded.insert(normalize(name));
-            }
-            let took = op
-                .map(|o| elapsed_ms(state.now.as_millisecond() - o.started.as_millisecond()))
-                .map(|t| format!(" in {t}"))
-                .unwrap_or_default();
-            let what = if kind == OpKind::Pin {
-                "loaded and pinned"
-            } else {
-                "loaded"
-            };
-            let text = format!("{what} {shown}{took}");
-            report(state, LogKind::Load, text.clone(), text, false);
-        }
-        Err(e) => {
-            if e.is_not_found() {
-                fetch_tags(state, fx);
-            }
-            let text = format!("cannot load {shown}: {}", plain_error(state, name, &e));
-            // The log keeps the server's own words too, for the curious.
-            let logged = match e.server_message() {
-                Some(m) if e.is_out_of_memory() => format!("{text} (Ollama: {m})"),
-                _ => text.clone(),
-            };
-            report(state, LogKind::Error, logged, text, true);
-        }
-    }
-    fetch_ps(state, fx);
-}
-
-fn report(state: &mut State, kind: LogKind, logged: String, shown: String, error: bool) {
-    state.log.push(state.now, kind, logged);
-    notice(state, shown, error);
-}
-
-pub fn on_unload_done(state: &mut State, name: &str, reply: Reply<()>, fx: &mut Vec<Effect>) {
-    finish(state, name, true);
-    let shown = clean(name);
-    match reply {
-        Ok(()) => {
-            state.history.mark(state.now, MarkKind::Unload, name);
-            let text = format!("unloaded {shown}");
-            state.log.push(state.now, LogKind::Unload, &text);
-            notice(state, text, false);
-        }
-        Err(e) => {
-            state.expect_gone.remove(&normalize(name));
-            let text = format!("cannot unload {shown}: {}", e.plain());
-            state.log.push(state.now, LogKind::Error, &text);
-            notice(state, text, true);
-        }
-    }
-    fetch_ps(state, fx);
-}
-
-pub fn on_pins_saved(state: &mut State, result: Result<(), String>) {
-    if let Err(e) = result {
-        let text = format!("pins not saved: {e}");
-        state.log.push(state.now, LogKind::Error, &text);
-        notice(state, text, true);
+    if pinned {
+        save_pin(state, &name, false, fx);
     }
 }

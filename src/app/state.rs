@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::history::History;
 use super::log::EventLog;
 use crate::config::Config;
 use crate::fit::{Need, Verdict};
+use crate::keepalive::Keeper;
 use crate::keymap::KeyMap;
-use crate::memory::MemorySnapshot;
+use crate::memory::{MemoryHistory, MemorySnapshot};
 use crate::ollama::{Architecture, ModelEntry, RunningModel, ShowResponse};
 use crate::select::{NoPick, Pick, Task};
 
@@ -110,6 +110,10 @@ pub enum OpKind {
     Pin,
     Unpin,
     Unload,
+    /// The keeper re-applies keep_alive -1 that another client reset.
+    Repin,
+    /// The keeper loads a pinned model that dropped out.
+    Reload,
 }
 
 impl OpKind {
@@ -119,7 +123,14 @@ impl OpKind {
             OpKind::Pin => "pinning",
             OpKind::Unpin => "unpinning",
             OpKind::Unload => "unloading",
+            OpKind::Repin => "re-pinning",
+            OpKind::Reload => "reloading",
         }
+    }
+
+    /// Started by the keeper, not by a key.
+    pub fn is_keepers(self) -> bool {
+        matches!(self, OpKind::Repin | OpKind::Reload)
     }
 }
 
@@ -129,6 +140,8 @@ pub struct Op {
     pub kind: OpKind,
     pub model: String,
     pub started: Timestamp,
+    /// The model was in `/api/ps` when the op started (a pin then loads nothing).
+    pub was_loaded: bool,
 }
 
 /// A question the user must answer before something costly happens.
@@ -179,7 +192,7 @@ pub struct State {
     /// Show keys that failed for a reason other than the connection: not retried.
     pub show_failed: HashSet<String>,
     pub memory: Option<MemorySnapshot>,
-    pub history: History,
+    pub history: MemoryHistory,
     pub rows: Vec<Row>,
     /// Indices into `models`, filtered and sorted: what the table shows.
     pub view: Vec<usize>,
@@ -200,6 +213,8 @@ pub struct State {
     /// Normalised names we just loaded: their appearance in ps is no news.
     pub expect_loaded: HashSet<String>,
     pub log: EventLog,
+    /// Keeps pinned models loaded; its pins are `config.keep_alive_models`.
+    pub keeper: Keeper,
     pub notice: Option<Notice>,
     pub flight: InFlight,
     /// Something visible changed since the last frame.
@@ -214,6 +229,7 @@ impl State {
         for w in warnings {
             log.push(now, super::log::LogKind::Error, w);
         }
+        let keeper = Keeper::new(&config.keep_alive_models, now);
         State {
             now,
             tz: TimeZone::UTC,
@@ -234,7 +250,7 @@ impl State {
             shows: HashMap::new(),
             show_failed: HashSet::new(),
             memory: None,
-            history: History::default(),
+            history: MemoryHistory::default(),
             rows: Vec::new(),
             view: Vec::new(),
             best: None,
@@ -252,6 +268,7 @@ impl State {
             expect_gone: HashSet::new(),
             expect_loaded: HashSet::new(),
             log,
+            keeper,
             notice: None,
             flight: InFlight::default(),
             dirty: true,
@@ -295,7 +312,10 @@ impl State {
     /// Whether anything on screen changes by itself each second (countdowns,
     /// spinners, the retry countdown): only then does the clock tick run.
     pub fn needs_clock(&self) -> bool {
-        if !self.ops.is_empty() || matches!(self.conn, Connection::Unreachable { .. }) {
+        if !self.ops.is_empty()
+            || matches!(self.conn, Connection::Unreachable { .. })
+            || super::keeper::ticking(self)
+        {
             return true;
         }
         self.running.iter().any(|m| {

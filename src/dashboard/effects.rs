@@ -1,6 +1,6 @@
 //! Runs effects on tokio tasks; each reports back as a `Msg`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -80,13 +80,12 @@ impl Runner {
                 let reply = c.unload(&model).await.map(|_| ());
                 Msg::UnloadDone { model, reply }
             }),
-            Effect::SavePins { pins } => {
+            Effect::SavePin { model, pinned } => {
                 let path = self.config_path.clone();
                 self.spawn(async move {
-                    let result =
-                        tokio::task::spawn_blocking(move || save_pins(path.as_deref(), &pins))
-                            .await
-                            .unwrap_or_else(|e| Err(format!("saving pins stopped: {e}")));
+                    let result = tokio::task::spawn_blocking(move || save(path, &model, pinned))
+                        .await
+                        .unwrap_or_else(|e| Err(format!("saving pins stopped: {e}")));
                     Msg::PinsSaved(result)
                 });
             }
@@ -118,49 +117,39 @@ pub fn spawn_memory(mut source: Box<dyn MemorySource>, period: Duration, tx: Unb
     });
 }
 
-/// Writes `keep_alive_models` into the config file, keeping its comments, through a
-/// temporary file renamed into place.
-fn save_pins(path: Option<&Path>, pins: &[String]) -> Result<(), String> {
-    let path = path.ok_or("no config file location; pins last until exit")?;
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    };
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e| format!("cannot parse {}: {e}", path.display()))?;
-    let array: toml_edit::Array = pins.iter().map(String::as_str).collect();
-    doc["keep_alive_models"] = toml_edit::value(array);
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, doc.to_string().as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
-    Ok(())
+/// One pin change into the config file; the error is what the user reads.
+fn save(path: Option<PathBuf>, model: &str, pinned: bool) -> Result<(), String> {
+    let path = path.ok_or("no config file location; pins last until you quit")?;
+    crate::pins::save_pin(&path, model, pinned)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::save_pins;
+    use super::save;
 
     #[test]
-    fn pins_are_written_and_comments_kept() {
+    fn a_pin_is_saved_through_the_pins_writer() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("config.toml");
-        std::fs::write(&path, "# my settings\nram_buffer_gb = 3.0 # roomy\n").expect("write");
-        save_pins(Some(&path), &["llama3.1:8b".into()]).expect("saved");
-        let text = std::fs::read_to_string(&path).expect("read back");
-        assert!(text.contains("# my settings"), "{text}");
-        assert!(text.contains("# roomy"), "{text}");
+        std::fs::write(&path, "# mine\nram_buffer_gb = 3.0\n").expect("write");
+        save(Some(path.clone()), "llama3.1:8b", true).expect("saved");
         let cfg = crate::config::Config::load_from(&path).expect("still valid");
         assert_eq!(cfg.keep_alive_models, vec!["llama3.1:8b".to_string()]);
-        assert_eq!(cfg.ram_buffer_gb, 3.0);
+        let text = std::fs::read_to_string(&path).expect("read back");
+        assert!(text.contains("# mine"), "{text}");
+    }
+
+    #[test]
+    fn a_broken_file_is_refused_with_the_writers_message() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "ram_buffer_gb = = 3\n").expect("write");
+        let err = save(Some(path.clone()), "llama3.1:8b", true).expect_err("refused");
+        assert!(err.contains("left untouched"), "{err}");
+        let text = std::fs::read_to_string(&path).expect("read back");
+        assert_eq!(text, "ram_buffer_gb = = 3\n");
+        assert!(save(None, "x:1", true).is_err());
     }
 }

@@ -24,4 +24,4 @@ pub use keeper::{
     BACKOFF_CAP_SECS, BACKOFF_FIRST_SECS, Keeper, KeeperAction, PinStatus, RELOAD_GRACE_SECS, Room,
     backoff_secs,
 };
-pub use room::RoomJudge;
+pub use room::{RoomJudge, room_for};

@@ -79,15 +79,22 @@ impl RoomJudge {
             .get(&normalize(&entry.name))
             .and_then(Option::as_ref);
         let need = fit::need(entry, arch, config).bytes;
-        match fit::verdict(name, need, memory, running, config) {
-            Verdict::Loaded | Verdict::FitsGpu | Verdict::Fits => Room::Fits,
-            // Making room would push out a model someone is using: wait for it to
-            // expire instead of fighting over memory.
-            Verdict::FitsIfUnloaded { .. } | Verdict::NoFit { .. } => Room::Short {
-                need: need + config.ram_buffer_bytes(),
-                free: memory.ram_available + memory.vram_free(),
-            },
-        }
+        let verdict = fit::verdict(name, need, memory, running, config);
+        room_for(&verdict, need, memory, config)
+    }
+}
+
+/// The room a fit verdict leaves for a missing pinned model that needs `need` bytes.
+/// The headless driver and the dashboard both judge through this.
+pub fn room_for(verdict: &Verdict, need: u64, memory: &MemorySnapshot, config: &Config) -> Room {
+    match verdict {
+        Verdict::Loaded | Verdict::FitsGpu | Verdict::Fits => Room::Fits,
+        // Making room would push out a model someone is using: wait for it to
+        // expire instead of fighting over memory.
+        Verdict::FitsIfUnloaded { .. } | Verdict::NoFit { .. } => Room::Short {
+            need: need + config.ram_buffer_bytes(),
+            free: memory.ram_available + memory.vram_free(),
+        },
     }
 }
 

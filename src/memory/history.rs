@@ -180,6 +180,11 @@ impl MemoryHistory {
         self.events.iter()
     }
 
+    /// Samples at or after `since`, newest first (what a chart window shows).
+    pub fn samples_since(&self, since: Timestamp) -> impl Iterator<Item = &Sample> {
+        self.samples.iter().rev().take_while(move |s| s.at >= since)
+    }
+
     /// Events at or after `since`, oldest first (the chart's window).
     pub fn events_since(&self, since: Timestamp) -> impl DoubleEndedIterator<Item = &HistoryEvent> {
         self.events.iter().filter(move |e| e.at >= since)

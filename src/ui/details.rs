@@ -32,7 +32,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
             theme.dim(),
         )],
     };
-    lines.push(best_line(state, theme));
+    lines.extend(best_lines(state, theme));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
@@ -156,16 +156,24 @@ fn verdict_line<'a>(m: &ModelEntry, v: &Verdict, state: &State, theme: &Theme) -
     Line::styled(text, style)
 }
 
-fn best_line<'a>(state: &State, theme: &Theme) -> Line<'a> {
+/// The selector's pick: the model on one line, why on the next.
+fn best_lines<'a>(state: &State, theme: &Theme) -> Vec<Line<'a>> {
     let task = state.task.as_str();
-    let text = match &state.best {
-        Some(Ok(p)) => format!(
-            " ▶ best for {task}: {} — {}",
-            clean(&p.model),
-            clean(&p.reason)
-        ),
-        Some(Err(no)) => format!("▶ no pick for {task}: {}", clean(&no.reason)),
-        None => format!("▶ best for {task}: waiting for data"),
-    };
-    Line::styled(text, theme.dim())
+    match &state.best {
+        Some(Ok(p)) => vec![
+            Line::styled(
+                format!("▶ best for {task}: {}", clean(&p.model)),
+                theme.accent(),
+            ),
+            Line::styled(format!("  {}", clean(&p.reason)), theme.dim()),
+        ],
+        Some(Err(no)) => vec![Line::styled(
+            format!("▶ no pick for {task}: {}", clean(&no.reason)),
+            theme.dim(),
+        )],
+        None => vec![Line::styled(
+            format!("▶ best for {task}: waiting for data"),
+            theme.dim(),
+        )],
+    }
 }

@@ -1,5 +1,6 @@
 //! Loaded models: size, CPU/GPU split, context, a live keep-alive countdown, which
-//! one Ollama would evict next, and loads still in progress.
+//! one Ollama would evict next, loads still in progress, and pinned models that are
+//! not loaded with what the keeper is doing about them.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,6 +11,7 @@ use super::format::{countdown, gb_short, pad, pad_left, width as width_of};
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::state::{Focus, Op, OpKind};
+use crate::keepalive::PinStatus;
 use crate::names::same_model;
 use crate::ollama::{Expiry, RunningModel};
 use crate::sanitize::clean;
@@ -28,15 +30,18 @@ pub fn progress(op: &Op, state: &State) -> String {
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let focused = state.focus == Focus::Loaded;
-    let title = Line::from(vec![
+    let order = state.loaded_order();
+    let mut title = vec![
         Span::styled(" Loaded ", theme.bold()),
         Span::raw(format!("{} ", state.running.len())),
-    ]);
-    let block = super::pane(title, focused, theme);
+    ];
+    if order.len() > 1 && area.width >= 34 {
+        title.push(Span::styled("· ⏏ next to go ", theme.dim()));
+    }
+    let block = super::pane(Line::from(title), focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    let order = state.loaded_order();
     let mut lines: Vec<Line<'_>> = order
         .iter()
         .enumerate()
@@ -55,6 +60,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
             lines.push(pending_line(op, width, state, theme));
         }
     }
+    for (name, status) in state.keeper.statuses() {
+        let loaded = state.running.iter().any(|m| same_model(&m.name, name));
+        if !loaded && state.op_for(name).is_none() {
+            lines.push(pin_line(name, status, width, state, theme));
+        }
+    }
     if lines.is_empty() {
         lines.push(Line::styled(" nothing loaded", theme.dim()));
         lines.push(Line::styled(" Enter loads the selected model", theme.dim()));
@@ -70,6 +81,44 @@ fn pending_line<'a>(op: &Op, width: usize, state: &State, theme: &Theme) -> Line
         Span::raw(format!(" {} ", pad(&clean(&op.model), name_w))),
         Span::styled(right, theme.warn()),
     ])
+}
+
+/// `★ llama3.1:70b   pinned — waiting for memory`: a pinned model that is not loaded.
+fn pin_line<'a>(
+    name: &str,
+    status: &PinStatus,
+    width: usize,
+    state: &State,
+    theme: &Theme,
+) -> Line<'a> {
+    let (label, style) = match status {
+        PinStatus::Pending | PinStatus::Held => ("pinned".to_string(), theme.dim()),
+        PinStatus::NotInstalled => (status.label(state.now), theme.bad()),
+        _ => (status.label(state.now), theme.warn()),
+    };
+    // The star already says pinned: drop words when the name needs the room.
+    let label = match label.strip_prefix("pinned — ") {
+        Some(_) if width < 28 && matches!(status, PinStatus::WaitingForMemory { .. }) => {
+            "waiting".to_string()
+        }
+        Some(short) if width < width_of(&label) + 16 => short.to_string(),
+        _ => label,
+    };
+    let name_w = width.saturating_sub(width_of(&label) + 4).max(6);
+    Line::from(vec![
+        Span::styled("★", theme.pin()),
+        Span::raw(format!(" {} ", pad(&clean(name), name_w))),
+        Span::styled(label, style),
+    ])
+}
+
+/// `ctx 4096`, `ctx 128k`: four characters at most, so columns line up.
+fn ctx_text(ctx: u64) -> String {
+    if ctx >= 10_000 && ctx % 1024 == 0 {
+        format!(" ctx {}", pad(&format!("{}k", ctx / 1024), 4))
+    } else {
+        format!(" ctx {}", pad(&ctx.to_string(), 4))
+    }
 }
 
 /// When it goes: a countdown, "∞ pinned", "stopping", or the spinner of an op.
@@ -113,15 +162,16 @@ fn model_line<'a>(
 ) -> Line<'a> {
     let (until, style) = until(m, state, theme);
     let until = pad_left(&until, 9);
-    // Room for: pin symbol, name (≥ 10), size, until, eviction marker.
-    let base = 2 + 10 + 6 + 8 + 2;
+    // Room for: pin symbol, name, size, split, context, until, eviction marker.
     let mut right = pad_left(&gb_short(m.size), 6);
-    if width >= base + 17 + 11 {
+    let ctx = m.context_length.map(ctx_text).unwrap_or_default();
+    if width >= 59 {
         right.push_str(&pad_left(&m.processor(), 17));
-        if let Some(ctx) = m.context_length {
-            right.push_str(&format!(" ctx {}", pad(&ctx.to_string(), 6)));
-        }
-    } else if width >= base + 5 {
+        right.push_str(&ctx);
+    } else if width >= 44 {
+        right.push_str(&pad_left(&split(m, false), 5));
+        right.push_str(&ctx);
+    } else if width >= 33 {
         right.push_str(&pad_left(&split(m, false), 5));
     }
     let name_w = width.saturating_sub(2 + width_of(&right) + 9 + 2).max(6);

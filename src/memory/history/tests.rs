@@ -123,3 +123,14 @@ fn samples_come_from_snapshots() {
     let s = Sample::from_snapshot(t(0), &snap);
     assert_eq!((s.ram_used, s.vram_used, s.swap_used), (5, 7, 1));
 }
+
+#[test]
+fn samples_since_stops_at_the_window_edge() {
+    let mut h = MemoryHistory::new(10, 2);
+    for i in 0..6 {
+        h.push(sample(i, i as u64));
+    }
+    let ram: Vec<u64> = h.samples_since(t(3)).map(|s| s.ram_used).collect();
+    assert_eq!(ram, vec![5, 4, 3]);
+    assert_eq!(h.samples_since(t(9)).count(), 0);
+}

@@ -1,0 +1,155 @@
+//! How loads, pins and unloads went: the log line, the status line, the chart mark.
+
+use super::data::{fetch_ps, fetch_tags};
+use super::keeper;
+use super::log::LogKind;
+use super::msg::{Effect, Reply};
+use super::ops::{is_loaded, notice};
+use super::state::{Op, OpKind, State};
+use crate::duration::KeepAlive;
+use crate::memory::EventKind;
+use crate::names::{normalize, same_model};
+use crate::ollama::OllamaError;
+use crate::sanitize::clean;
+use crate::ui::format::{elapsed_ms, gb};
+
+fn finish(state: &mut State, name: &str, unload: bool) -> Option<Op> {
+    let pos = state
+        .ops
+        .iter()
+        .position(|o| same_model(&o.model, name) && (o.kind == OpKind::Unload) == unload)?;
+    Some(state.ops.remove(pos))
+}
+
+/// Ollama's error in plain words; out of memory says how much was missing.
+fn plain_error(state: &State, name: &str, e: &OllamaError) -> String {
+    if e.is_out_of_memory() {
+        let need = state
+            .models
+            .iter()
+            .position(|m| same_model(&m.name, name))
+            .and_then(|i| state.rows.get(i))
+            .map(|r| (gb(r.need.bytes), r.need.bytes));
+        let free = gb(state.free_bytes());
+        // The estimate said it fits: do not claim a shortage the figures contradict.
+        return match need {
+            Some((need, bytes)) if bytes > state.free_bytes() => {
+                format!("not enough memory: needs {need}, {free} free")
+            }
+            Some((need, _)) => {
+                format!("Ollama ran out of memory (estimate: needs {need}, {free} free)")
+            }
+            None => format!("not enough memory: {free} free"),
+        };
+    }
+    e.plain()
+}
+
+pub fn on_load_done(
+    state: &mut State,
+    name: &str,
+    keep_alive: KeepAlive,
+    reply: Reply<()>,
+    fx: &mut Vec<Effect>,
+) {
+    if reply.as_ref().is_err_and(OllamaError::is_not_found) {
+        fetch_tags(state, fx);
+    }
+    let op = finish(state, name, false);
+    match op {
+        Some(op) if op.kind.is_keepers() => keeper::on_done(state, name, reply),
+        op => user_load_done(state, name, op, keep_alive, reply),
+    }
+    fetch_ps(state, fx);
+}
+
+/// A load, pin or unpin the user asked for finished.
+fn user_load_done(
+    state: &mut State,
+    name: &str,
+    op: Option<Op>,
+    keep_alive: KeepAlive,
+    reply: Reply<()>,
+) {
+    let kind = op.as_ref().map_or(OpKind::Load, |o| o.kind);
+    let shown = clean(name);
+    let now = state.now;
+    match reply {
+        Ok(()) if kind == OpKind::Unpin => {
+            state.history.mark(now, EventKind::Unpin, name);
+            let text = format!("{shown} now unloads after {keep_alive} idle");
+            report(state, LogKind::Pin, text.clone(), text, false);
+        }
+        Ok(()) => {
+            if !is_loaded(state, name) {
+                state.expect_loaded.insert(normalize(name));
+            }
+            let text = loaded_text(state, &shown, op.as_ref());
+            let mark = match op {
+                Some(o) if o.kind == OpKind::Pin && o.was_loaded => EventKind::Pin,
+                _ => EventKind::Load,
+            };
+            state.history.mark(now, mark, name);
+            report(state, LogKind::Load, text.clone(), text, false);
+        }
+        Err(e) => {
+            state.history.mark(now, EventKind::LoadFailed, name);
+            let text = format!("cannot load {shown}: {}", plain_error(state, name, &e));
+            // The log keeps the server's own words too, for the curious.
+            let logged = match e.server_message() {
+                Some(m) if e.is_out_of_memory() => format!("{text} (Ollama: {m})"),
+                _ => text.clone(),
+            };
+            report(state, LogKind::Error, logged, text, true);
+        }
+    }
+}
+
+/// "loaded mistral:7b in 3.2s"; a pin of a model already loaded loads nothing.
+fn loaded_text(state: &State, shown: &str, op: Option<&Op>) -> String {
+    let took = op
+        .map(|o| elapsed_ms(state.now.as_millisecond() - o.started.as_millisecond()))
+        .map(|t| format!(" in {t}"))
+        .unwrap_or_default();
+    match op {
+        Some(o) if o.kind == OpKind::Pin && o.was_loaded => {
+            format!("pinned {shown} (kept loaded forever)")
+        }
+        Some(o) if o.kind == OpKind::Pin => format!("loaded and pinned {shown}{took}"),
+        _ => format!("loaded {shown}{took}"),
+    }
+}
+
+fn report(state: &mut State, kind: LogKind, logged: String, shown: String, error: bool) {
+    state.log.push(state.now, kind, logged);
+    notice(state, shown, error);
+}
+
+pub fn on_unload_done(state: &mut State, name: &str, reply: Reply<()>, fx: &mut Vec<Effect>) {
+    finish(state, name, true);
+    let shown = clean(name);
+    match reply {
+        Ok(()) => {
+            state.history.mark(state.now, EventKind::Unload, name);
+            let text = format!("unloaded {shown}");
+            state.log.push(state.now, LogKind::Unload, &text);
+            notice(state, text, false);
+        }
+        Err(e) => {
+            state.expect_gone.remove(&normalize(name));
+            let text = format!("cannot unload {shown}: {}", e.plain());
+            state.log.push(state.now, LogKind::Error, &text);
+            notice(state, text, true);
+        }
+    }
+    fetch_ps(state, fx);
+}
+
+/// A failed save keeps the change for this run and says why it did not stick.
+pub fn on_pins_saved(state: &mut State, result: Result<(), String>) {
+    if let Err(e) = result {
+        let text = format!("{e} — the pin change lasts until you quit");
+        state.log.push(state.now, LogKind::Error, &text);
+        notice(state, text, true);
+    }
+}

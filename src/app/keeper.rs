@@ -1,0 +1,170 @@
+//! The keep-alive keeper inside the dashboard: every `/api/ps` answer goes to the
+//! pure `Keeper`, its requests become effects (tracked as ops, so a model never has
+//! two loads in flight), their outcomes go back to it, and what it did lands in the
+//! event log and on the memory chart.
+
+use super::log::LogKind;
+use super::msg::{Effect, Reply};
+use super::state::{Op, OpKind, State};
+use crate::duration::KeepAlive;
+use crate::keepalive::{KeeperAction, KeeperEventKind as Kind, PinStatus, Room, room_for};
+use crate::memory::EventKind;
+use crate::names::{normalize, same_model};
+use crate::ollama::{OllamaError, RunningModel};
+
+/// The keeper follows the pin list of the state (config pins plus this session's).
+pub fn pins_changed(state: &mut State) {
+    state.keeper.set_pins(&state.config.keep_alive_models);
+    state.dirty = true;
+}
+
+/// A successful `/api/ps`: lets the keeper judge every pin and starts what it asks.
+pub fn on_ps(state: &mut State, fx: &mut Vec<Effect>) {
+    // Room is judged from the table's verdicts: wait until they rest on real data.
+    if !state.tags_loaded || state.memory.is_none() {
+        return;
+    }
+    let before = statuses(state);
+    let view = keeper_view(state);
+    let State {
+        keeper,
+        models,
+        rows,
+        memory,
+        config,
+        now,
+        ..
+    } = state;
+    let empty = Default::default();
+    let memory = memory.as_ref().unwrap_or(&empty);
+    let actions = keeper.on_ps(*now, &view, |name| {
+        let Some(i) = models.iter().position(|m| same_model(&m.name, name)) else {
+            return Room::NotInstalled;
+        };
+        rows.get(i).map_or(Room::Fits, |r| {
+            room_for(&r.verdict, r.need.bytes, memory, config)
+        })
+    });
+    for action in actions {
+        start(state, action, fx);
+    }
+    drain(state);
+    if statuses(state) != before {
+        state.dirty = true;
+    }
+}
+
+/// `/api/ps` failed: the keeper sends nothing until it answers again.
+pub fn on_ps_error(state: &mut State, error: &OllamaError) {
+    state.keeper.on_ps_error(state.now, error);
+    drain(state);
+}
+
+/// A request the keeper asked for finished.
+pub fn on_done(state: &mut State, model: &str, reply: Reply<()>) {
+    let ok = reply.is_ok();
+    if ok && !state.running.iter().any(|m| same_model(&m.name, model)) {
+        // Its appearance in the next ps is the keeper's doing, not another client's.
+        state.expect_loaded.insert(normalize(model));
+    }
+    state.keeper.on_result(model, state.now, reply);
+    drain(state);
+    state.dirty = true;
+}
+
+fn statuses(state: &State) -> Vec<(String, PinStatus)> {
+    state
+        .keeper
+        .statuses()
+        .map(|(n, s)| (n.to_string(), s.clone()))
+        .collect()
+}
+
+/// What the keeper is shown: `/api/ps`, with a model the user is loading or pinning
+/// right now shown as held, so the keeper never sends a second load for it.
+fn keeper_view(state: &State) -> Vec<RunningModel> {
+    let user_busy = |name: &str| {
+        state
+            .ops
+            .iter()
+            .any(|o| !o.kind.is_keepers() && same_model(&o.model, name))
+    };
+    let mut view: Vec<RunningModel> = state
+        .running
+        .iter()
+        .filter(|m| !user_busy(&m.name))
+        .cloned()
+        .collect();
+    for op in state.ops.iter().filter(|o| !o.kind.is_keepers()) {
+        if state.keeper.is_pinned(&op.model) && !view.iter().any(|m| same_model(&m.name, &op.model))
+        {
+            view.push(RunningModel {
+                name: op.model.clone(),
+                model: op.model.clone(),
+                // No expiry: the keeper leaves such a model be.
+                expires_at: None,
+                ..RunningModel::default()
+            });
+        }
+    }
+    view
+}
+
+/// Both actions are a load with keep_alive -1: on a loaded model it only resets the
+/// timer, on a missing one it loads it.
+fn start(state: &mut State, action: KeeperAction, fx: &mut Vec<Effect>) {
+    let model = action.model().to_string();
+    if state.op_for(&model).is_some() {
+        // Cannot happen (busy models are shown as held), but never send a second load.
+        let busy = OllamaError::Config("another request for it is still running".into());
+        state.keeper.on_result(&model, state.now, Err(busy));
+        return;
+    }
+    let kind = match action {
+        KeeperAction::Repin { .. } => OpKind::Repin,
+        KeeperAction::Reload { .. } => OpKind::Reload,
+    };
+    let was_loaded = state.running.iter().any(|m| same_model(&m.name, &model));
+    state.ops.push(Op {
+        kind,
+        model: model.clone(),
+        started: state.now,
+        was_loaded,
+    });
+    fx.push(Effect::Load {
+        model,
+        keep_alive: KeepAlive::Forever,
+    });
+}
+
+/// Moves the keeper's events into the log and onto the chart.
+fn drain(state: &mut State) {
+    let has_pins = state.keeper.pins().next().is_some();
+    for e in state.keeper.take_events() {
+        let (log, mark) = match e.kind {
+            Kind::Repinning | Kind::PinsChanged => (LogKind::Pin, None),
+            Kind::Repinned => (LogKind::Pin, Some(EventKind::Pin)),
+            Kind::Reloading => (LogKind::Load, None),
+            Kind::Reloaded => (LogKind::Load, Some(EventKind::KeeperReload)),
+            Kind::WaitingForMemory => (LogKind::Info, None),
+            Kind::Failed => (LogKind::Error, Some(EventKind::LoadFailed)),
+            Kind::NotInstalled | Kind::ConfigBroken => (LogKind::Error, None),
+            // The dashboard reports the connection itself; say more only for pins.
+            Kind::ServerDown | Kind::ServerBack if !has_pins => continue,
+            Kind::ServerDown | Kind::ServerBack => (LogKind::Info, None),
+        };
+        state.log.push(e.at, log, &e.message);
+        if let (Some(kind), Some(model)) = (mark, &e.model) {
+            state.history.mark(e.at, kind, model);
+        }
+        state.dirty = true;
+    }
+}
+
+/// Whether a pin status counts down on screen (`retry in 12s`).
+pub fn ticking(state: &State) -> bool {
+    state
+        .keeper
+        .statuses()
+        .any(|(_, s)| matches!(s, PinStatus::Backoff { .. }))
+}
