@@ -720,3 +720,25 @@ fn user_key_overrides_apply() {
         }]
     );
 }
+
+#[test]
+fn the_connection_is_announced_with_the_version_even_when_tags_answer_first() {
+    let mut s = new_state(Config::default());
+    model_orchestrator::app::start(&mut s);
+    update(&mut s, Msg::Tags(Ok(typical_models())));
+    assert!(
+        log_texts(&s).iter().all(|t| !t.contains("connected")),
+        "announced before the version arrived: {:?}",
+        log_texts(&s)
+    );
+    update(&mut s, Msg::Version(Ok("0.12.6".into())));
+    let connected: Vec<_> = log_texts(&s)
+        .into_iter()
+        .filter(|t| t.contains("connected"))
+        .collect();
+    assert_eq!(connected.len(), 1, "{connected:?}");
+    assert!(
+        connected[0].contains("connected to Ollama 0.12.6"),
+        "{connected:?}"
+    );
+}

@@ -60,7 +60,13 @@ pub fn on_version(state: &mut State, reply: Reply<String>, fx: &mut Vec<Effect>)
     state.flight.version = false;
     match reply {
         Ok(v) => {
+            // Tags or ps may have answered first: announce the connection now, with
+            // the version, instead of with a placeholder.
+            let late = state.version.is_none() && matches!(state.conn, Connection::Connected);
             state.version = Some(clean(&v));
+            if late {
+                announce(state);
+            }
             mark_ok(state, fx);
         }
         Err(e) if e.is_connection() => connection_failed(state, &e, true),
@@ -79,11 +85,9 @@ fn mark_ok(state: &mut State, fx: &mut Vec<Effect>) {
     match was {
         Connection::Connected => return,
         Connection::Slow { .. } => {}
-        Connection::Connecting => {
-            let v = state.version.clone().unwrap_or_else(|| "?".into());
-            let text = format!("connected to Ollama {v} at {}", state.host_label);
-            state.log.push(state.now, LogKind::Connect, text);
-        }
+        // With the version still on its way, `on_version` announces it.
+        Connection::Connecting if state.flight.version => {}
+        Connection::Connecting => announce(state),
         Connection::Unreachable { .. } => {
             let text = format!("reconnected to {}", state.host_label);
             state.log.push(state.now, LogKind::Connect, text);
@@ -92,6 +96,14 @@ fn mark_ok(state: &mut State, fx: &mut Vec<Effect>) {
         }
     }
     state.dirty = true;
+}
+
+fn announce(state: &mut State) {
+    let text = match &state.version {
+        Some(v) => format!("connected to Ollama {v} at {}", state.host_label),
+        None => format!("connected to Ollama at {}", state.host_label),
+    };
+    state.log.push(state.now, LogKind::Connect, text);
 }
 
 /// `probe` is the version request that drives the retries; other requests that
