@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use color_eyre::eyre::WrapErr;
 use crossterm::event::{Event, EventStream};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, interval, interval_at};
@@ -78,7 +78,10 @@ async fn event_loop(
     runner.dispatch(&mut state, Msg::Resize(size.width, size.height));
     runner.run_all(app::start(&mut state));
 
-    let mut events = EventStream::new();
+    // All input that is ready arrives as one batch, so a burst costs one frame. (Polling
+    // the stream with `now_or_never` instead would hand crossterm a no-op waker and
+    // leave the next key waiting for some other wake-up.)
+    let mut events = EventStream::new().ready_chunks(64);
     let mut ps_tick = timer(secs(refresh.loaded_secs));
     let mut tags_tick = timer(secs(refresh.installed_secs));
     let mut clock_tick = interval(Duration::from_secs(1));
@@ -92,40 +95,33 @@ async fn event_loop(
         if state.quit {
             return Ok(());
         }
-        let msg = tokio::select! {
-            ev = events.next() => match ev {
-                Some(ev) => event_msg(ev.wrap_err("cannot read terminal input")?),
+        let msgs: Vec<Msg> = tokio::select! {
+            batch = events.next() => match batch {
+                Some(batch) => input_msgs(batch)?,
                 None => return Ok(()),
             },
-            Some(m) = rx.recv() => Some(m),
-            _ = ps_tick.tick() => Some(Msg::PollPs),
-            _ = tags_tick.tick() => Some(Msg::PollTags),
-            _ = clock_tick.tick(), if state.needs_clock() => Some(Msg::Clock(Timestamp::now())),
+            Some(m) = rx.recv() => vec![m],
+            _ = ps_tick.tick() => vec![Msg::PollPs],
+            _ = tags_tick.tick() => vec![Msg::PollTags],
+            _ = clock_tick.tick(), if state.needs_clock() => Vec::new(),
         };
+        // The clock first, so whatever these messages start is timed from now.
         runner.dispatch(&mut state, Msg::Clock(Timestamp::now()));
-        if let Some(m) = msg {
+        for m in msgs {
             runner.dispatch(&mut state, m);
         }
-        drain(&runner, &mut state, &mut rx, &mut events)?;
+        while let Ok(m) = rx.try_recv() {
+            runner.dispatch(&mut state, m);
+        }
     }
 }
 
-/// Handles whatever else is ready, so a burst costs one frame.
-fn drain(
-    runner: &Runner,
-    state: &mut State,
-    rx: &mut mpsc::UnboundedReceiver<Msg>,
-    events: &mut EventStream,
-) -> color_eyre::Result<()> {
-    while let Ok(m) = rx.try_recv() {
-        runner.dispatch(state, m);
+fn input_msgs(batch: Vec<std::io::Result<Event>>) -> color_eyre::Result<Vec<Msg>> {
+    let mut msgs = Vec::with_capacity(batch.len());
+    for ev in batch {
+        msgs.extend(event_msg(ev.wrap_err("cannot read terminal input")?));
     }
-    while let Some(Some(ev)) = events.next().now_or_never() {
-        if let Some(m) = event_msg(ev.wrap_err("cannot read terminal input")?) {
-            runner.dispatch(state, m);
-        }
-    }
-    Ok(())
+    Ok(msgs)
 }
 
 fn event_msg(ev: Event) -> Option<Msg> {

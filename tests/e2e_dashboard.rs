@@ -115,3 +115,33 @@ fn a_tiny_terminal_gets_a_notice_instead_of_a_broken_layout() {
     t.send(&["q"]);
     t.wait_for("EXITED:0", WAIT);
 }
+
+/// With every timer slowed to 30 s nothing but the keys themselves can wake the
+/// dashboard: each key must show on screen at once, not at the next timer tick.
+#[test]
+fn every_key_redraws_at_once_even_when_no_timer_is_due() {
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[refresh]\nmemory_secs = 30\nloaded_secs = 30\ninstalled_secs = 30\n",
+    )
+    .expect("config");
+    let t = dashboard(&sim, &config, 120, 40);
+    t.wait_for("Installed 16", WAIT);
+    let selected =
+        |name: &'static str| move |s: &str| s.lines().any(|l| l.contains('›') && l.contains(name));
+    t.wait_until(WAIT, "codellama selected", selected("codellama:7b"));
+    for (key, name) in [
+        ("j", "deepseek-coder-v2:16b"),
+        ("j", "gemma2:9b"),
+        ("k", "deepseek-coder-v2:16b"),
+        ("G", "qwen2.5:7b-instruct-q8_0"),
+    ] {
+        t.send(&[key]);
+        t.wait_until(Duration::from_secs(5), name, selected(name));
+    }
+    t.send(&["q"]);
+    t.wait_for("EXITED:0", WAIT);
+}
