@@ -30,6 +30,8 @@ pub struct DashboardOptions {
     pub host_label: String,
     /// Shows a DEMO badge (the stand-in server is behind `client`).
     pub demo: bool,
+    /// Problems found before start-up (a broken config file), shown on screen.
+    pub warnings: Vec<String>,
 }
 
 /// Runs the dashboard until the user quits. The terminal is restored on every way
@@ -62,6 +64,9 @@ fn initial_state(opts: &DashboardOptions) -> State {
     state.demo = opts.demo;
     state.config_path = opts.config_path.clone();
     state.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    for w in &opts.warnings {
+        app::note_error(&mut state, w.clone());
+    }
     state
 }
 

@@ -46,7 +46,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         model_orchestrator::sim::cli::run(args).await?;
         return Ok(ExitCode::SUCCESS);
     }
-    let (config, config_path) = config::load(cli.config.as_deref())?;
+    // A broken config file is reported and left as it is; this run uses the defaults,
+    // so the dashboard and the keeper keep working while the user fixes it.
+    let (config, config_path, config_warning) = match config::load(cli.config.as_deref()) {
+        Ok((config, path)) => (config, path, None),
+        Err(e) => {
+            let warning =
+                format!("{e}; using the defaults for this run (the file is left as it is)");
+            (
+                Config::default(),
+                Some(e.path().to_path_buf()),
+                Some(warning),
+            )
+        }
+    };
+    if let (Some(w), Some(_)) = (&config_warning, &cli.command) {
+        eprintln!("model-orchestrator: warning: {w}");
+    }
     let env_host = std::env::var("OLLAMA_HOST").ok();
     let host = host::resolve(
         cli.host.as_deref(),
@@ -54,7 +70,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         config.host.as_deref(),
     );
     if cli.demo {
-        return demo(config).await;
+        return demo(config, config_warning).await;
     }
     let client = Client::new(&host.base_url()).map_err(|e| eyre!(e))?;
     let path = config_path.as_deref();
@@ -67,6 +83,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 memory: Box::new(LazySystemMemory::default()),
                 host_label: host.to_string(),
                 demo: false,
+                warnings: config_warning.into_iter().collect(),
             })
             .await?;
             Ok(ExitCode::SUCCESS)
@@ -130,7 +147,7 @@ fn memory_now() -> MemorySnapshot {
 
 /// `--demo`: the dashboard against an in-process stand-in with simulated memory.
 /// Pins are kept for this run only, so a demo never edits the user's config.
-async fn demo(config: Config) -> Result<ExitCode> {
+async fn demo(config: Config, config_warning: Option<String>) -> Result<ExitCode> {
     let server = sim::start(sim::SimOptions::demo())
         .await
         .map_err(|e| eyre!("cannot start the demo server: {e}"))?;
@@ -146,6 +163,7 @@ async fn demo(config: Config) -> Result<ExitCode> {
         memory,
         host_label: format!("demo {}", server.url().trim_start_matches("http://")),
         demo: true,
+        warnings: config_warning.into_iter().collect(),
     })
     .await;
     server.shutdown().await;

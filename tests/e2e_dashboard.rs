@@ -145,3 +145,18 @@ fn every_key_redraws_at_once_even_when_no_timer_is_due() {
     t.send(&["q"]);
     t.wait_for("EXITED:0", WAIT);
 }
+
+#[test]
+fn a_broken_config_is_shown_on_screen_and_the_dashboard_still_works() {
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    let broken = "num_ctx = \"lots\"\n";
+    std::fs::write(&config, broken).expect("config");
+    let t = dashboard(&sim, &config, 120, 40);
+    t.wait_for("Installed 16", WAIT);
+    t.wait_for("config.toml:1:11", WAIT);
+    t.send(&["q"]);
+    t.wait_for("EXITED:0", WAIT);
+    assert_eq!(std::fs::read_to_string(&config).expect("read"), broken);
+}

@@ -149,7 +149,8 @@ fn connection_failed(state: &mut State, e: &OllamaError, probe: bool) {
     state.dirty = true;
 }
 
-fn note_error(state: &mut State, text: String) {
+/// Shows `text` in the status line and the event log (once while it repeats).
+pub fn note_error(state: &mut State, text: String) {
     let text = clean(&text);
     let repeated = state.notice.as_ref().is_some_and(|n| n.text == text);
     if !repeated {

@@ -13,6 +13,7 @@ mod input;
 mod keeper;
 mod ops;
 
+pub use data::note_error;
 pub use msg::{Effect, Msg};
 pub use state::State;
 pub use update::{start, update};
