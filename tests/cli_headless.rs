@@ -133,7 +133,7 @@ fn keep_reloads_pins_after_a_restart_and_stops_cleanly_on_sigterm() {
         "keep_alive_models = [\"mistral:7b\"]\n[refresh]\nloaded_secs = 0.2\n",
     )
     .expect("write");
-    let mut keep = Command::new(BIN)
+    let keep = Command::new(BIN)
         .arg("--config")
         .arg(&config)
         .args(["--host", &sim.url, "keep"])
