@@ -14,6 +14,9 @@ use crate::ollama::Expiry;
 use crate::sanitize::clean;
 use crate::select::{self, Candidate, NoPick, Pick, Task};
 
+mod table;
+use table::Table;
+
 /// One installed model (`list --json`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelRow {
@@ -282,46 +285,5 @@ fn dash(s: &str) -> String {
         "-".into()
     } else {
         s.to_string()
-    }
-}
-
-/// A plain table with columns separated by three spaces and no trailing blanks.
-struct Table {
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    fn new(header: &[&str]) -> Table {
-        Table {
-            rows: vec![header.iter().map(|h| h.to_string()).collect()],
-        }
-    }
-
-    fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
-    }
-
-    fn render(&self) -> String {
-        let cols = self.rows[0].len();
-        let widths: Vec<usize> = (0..cols)
-            .map(|c| {
-                self.rows
-                    .iter()
-                    .map(|r| r[c].chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let mut out = String::new();
-        for r in &self.rows {
-            let line: Vec<String> = r
-                .iter()
-                .zip(&widths)
-                .map(|(cell, w)| format!("{cell:<w$}"))
-                .collect();
-            out.push_str(line.join("   ").trim_end());
-            out.push('\n');
-        }
-        out
     }
 }

@@ -12,6 +12,13 @@ pub struct Guard {
 impl Guard {
     pub fn enter() -> std::io::Result<Guard> {
         let terminal = ratatui::try_init()?;
+        // ratatui's hook leaves raw mode and the alternate screen; mouse capture is
+        // ours to undo, or a panic would leave the shell receiving mouse reports.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = execute!(std::io::stdout(), DisableMouseCapture);
+            previous(info);
+        }));
         // From here on, Drop restores even if mouse capture fails.
         let guard = Guard { terminal };
         execute!(std::io::stdout(), EnableMouseCapture)?;
