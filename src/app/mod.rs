@@ -11,6 +11,7 @@ mod data;
 mod done;
 mod input;
 mod keeper;
+mod memory;
 mod ops;
 
 pub use msg::{Effect, Msg};

@@ -193,6 +193,8 @@ pub struct State {
     pub show_failed: HashSet<String>,
     pub memory: Option<MemorySnapshot>,
     pub history: MemoryHistory,
+    /// Digest of the memory pane as last drawn (`app::memory`).
+    pub memory_drawn: u64,
     pub rows: Vec<Row>,
     /// Indices into `models`, filtered and sorted: what the table shows.
     pub view: Vec<usize>,
@@ -251,6 +253,7 @@ impl State {
             show_failed: HashSet::new(),
             memory: None,
             history: MemoryHistory::default(),
+            memory_drawn: 0,
             rows: Vec::new(),
             view: Vec::new(),
             best: None,
