@@ -233,13 +233,10 @@ fn note_gone(state: &mut State, new: &[RunningModel]) {
         }
         let left = match old.expiry(now) {
             Expiry::Forever => Some("kept forever".to_string()),
-            Expiry::At(t) if t.as_second() > now.as_second() + 2 => {
-                let secs = (t.as_second() - now.as_second()).max(0) as u64;
-                Some(format!(
-                    "{} of keep-alive left",
-                    crate::ui::format::countdown(secs)
-                ))
-            }
+            Expiry::At(t) if t.as_second() > now.as_second() + 2 => Some(format!(
+                "{} of keep-alive left",
+                crate::format::countdown_between(now, t)
+            )),
             _ => None,
         };
         match left {

@@ -7,11 +7,11 @@ use super::msg::{Effect, Reply};
 use super::ops::{is_loaded, notice};
 use super::state::{Op, OpKind, State};
 use crate::duration::KeepAlive;
+use crate::format::{elapsed_ms, gb};
 use crate::memory::EventKind;
 use crate::names::{normalize, same_model};
 use crate::ollama::OllamaError;
 use crate::sanitize::clean;
-use crate::ui::format::{elapsed_ms, gb};
 
 fn finish(state: &mut State, name: &str, unload: bool) -> Option<Op> {
     let pos = state

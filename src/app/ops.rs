@@ -6,9 +6,9 @@ use super::msg::Effect;
 use super::state::{Confirm, Focus, Notice, Op, OpKind, State};
 use super::{derive, keeper};
 use crate::fit::Verdict;
+use crate::format::gb;
 use crate::names::{normalize, same_model};
 use crate::sanitize::clean;
-use crate::ui::format::gb;
 
 /// The model the keys act on: the selected row of the focused pane.
 pub fn target(state: &State) -> Option<String> {

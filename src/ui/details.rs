@@ -6,12 +6,12 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Padding, Paragraph, Wrap};
 
-use super::format::gb;
 use super::models::prefer;
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::state::{Focus, Row};
 use crate::fit::{Need, NeedSource, Verdict};
+use crate::format::gb;
 use crate::names::same_model;
 use crate::ollama::ModelEntry;
 use crate::sanitize::clean;

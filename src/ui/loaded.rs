@@ -7,10 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::{countdown, gb_short, pad, pad_left, width as width_of};
+use super::format::{gb_short, pad, pad_left, width as width_of};
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::state::{Focus, Op, OpKind};
+use crate::format::countdown_between;
 use crate::keepalive::PinStatus;
 use crate::names::same_model;
 use crate::ollama::{Expiry, RunningModel};
@@ -20,11 +21,11 @@ const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 
 /// A spinner frame and the elapsed time of `op`, e.g. `⠹ 12s`.
 pub fn progress(op: &Op, state: &State) -> String {
-    let secs = (state.now.as_second() - op.started.as_second()).max(0) as u64;
+    let secs = (state.now.as_second() - op.started.as_second()).max(0) as usize;
     format!(
         "{} {}",
-        SPINNER[secs as usize % SPINNER.len()],
-        countdown(secs)
+        SPINNER[secs % SPINNER.len()],
+        countdown_between(op.started, state.now)
     )
 }
 
@@ -130,10 +131,7 @@ fn until(m: &RunningModel, state: &State, theme: &Theme) -> (String, ratatui::st
         Expiry::Forever => ("∞ pinned".into(), theme.pin()),
         Expiry::Stopping => ("stopping".into(), theme.warn()),
         Expiry::Unknown => ("?".into(), theme.dim()),
-        Expiry::At(t) => {
-            let secs = (t.as_second() - state.now.as_second()).max(0) as u64;
-            (countdown(secs), theme.good())
-        }
+        Expiry::At(t) => (countdown_between(state.now, t), theme.good()),
     }
 }
 

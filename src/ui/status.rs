@@ -6,11 +6,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::{countdown, truncate, width};
+use super::format::{truncate, width};
 use super::loaded::progress;
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::state::Connection;
+use crate::format::countdown_between;
 use crate::keymap::Action;
 use crate::sanitize::clean;
 
@@ -26,11 +27,13 @@ fn connection<'a>(state: &State, theme: &Theme) -> Span<'a> {
         Connection::Connected => Span::styled(" ● connected", theme.good()),
         Connection::Slow { .. } => Span::styled(" ◐ slow to answer", theme.warn()),
         Connection::Unreachable { retry_at, .. } => {
-            let secs = (retry_at.as_second() - state.now.as_second()).max(0) as u64;
-            let text = if secs == 0 {
+            let text = if *retry_at <= state.now {
                 " ✗ unreachable · retrying".to_string()
             } else {
-                format!(" ✗ unreachable · retry in {}", countdown(secs))
+                format!(
+                    " ✗ unreachable · retry in {}",
+                    countdown_between(state.now, *retry_at)
+                )
             };
             Span::styled(text, theme.bad())
         }
