@@ -379,6 +379,27 @@ fn a_finished_load_is_logged_with_its_duration() {
 }
 
 #[test]
+fn enter_on_a_loaded_model_says_its_keep_alive_was_reset() {
+    let mut s = typical();
+    select(&mut s, "llama3.1:8b");
+    press(&mut s, KeyCode::Enter);
+    let status = s.notice.clone().expect("a notice").text;
+    assert_eq!(status, "refreshing llama3.1:8b…");
+    update(
+        &mut s,
+        Msg::LoadDone {
+            model: "llama3.1:8b".into(),
+            keep_alive: five_minutes(),
+            reply: Ok(()),
+        },
+    );
+    assert_eq!(
+        log_texts(&s)[0],
+        "llama3.1:8b stays loaded: keep-alive reset to 5m"
+    );
+}
+
+#[test]
 fn unreachable_server_retries_with_backoff_and_reconnects() {
     let mut s = new_state(Config::default());
     let fx = model_orchestrator::app::start(&mut s);

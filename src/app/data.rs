@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::log::LogKind;
 use super::msg::{Effect, Reply};
-use super::state::{Connection, Notice, ShowInfo, State};
+use super::state::{Connection, ShowInfo, State};
 use super::{derive, keeper};
 use crate::memory::EventKind;
 use crate::names::{normalize, same_model};
@@ -73,7 +73,10 @@ pub fn on_version(state: &mut State, reply: Reply<String>, fx: &mut Vec<Effect>)
         Err(e) => {
             // It answered, just not with a version: talk to it anyway.
             mark_ok(state, fx);
-            note_error(state, format!("version: {}", e.plain()));
+            note_error(
+                state,
+                format!("cannot read the Ollama version: {}", e.plain()),
+            );
         }
     }
     state.dirty = true;
@@ -155,8 +158,7 @@ fn note_error(state: &mut State, text: String) {
     if !repeated {
         state.log.push(state.now, LogKind::Error, &text);
     }
-    state.notice = Some(Notice { text, error: true });
-    state.dirty = true;
+    state.notify(text, true);
 }
 
 pub fn on_tags(state: &mut State, reply: Reply<Vec<ModelEntry>>, fx: &mut Vec<Effect>) {
@@ -196,7 +198,7 @@ pub fn on_ps(state: &mut State, reply: Reply<Vec<RunningModel>>, fx: &mut Vec<Ef
         Err(e) if e.is_not_found() => {
             state.ps_unsupported = true;
             state.ps_loaded = true;
-            let text = "this Ollama has no /api/ps (older than 0.1.38): loaded models unknown";
+            let text = "this Ollama (older than 0.1.38) cannot list loaded models";
             state.log.push(state.now, LogKind::Info, text);
             state.dirty = true;
         }
@@ -285,7 +287,7 @@ pub fn on_show(
         Err(e) if e.is_connection() => return,
         Err(e) => {
             state.show_failed.insert(key);
-            let text = format!("details of {}: {}", clean(model), e.plain());
+            let text = format!("cannot read details of {}: {}", clean(model), e.plain());
             state.log.push(state.now, LogKind::Error, text);
         }
     }

@@ -13,6 +13,7 @@ mod input;
 mod keeper;
 mod memory;
 mod ops;
+mod types;
 
 pub use msg::{Effect, Msg};
 pub use state::State;

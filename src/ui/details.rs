@@ -9,7 +9,7 @@ use ratatui::widgets::{Padding, Paragraph, Wrap};
 use super::models::prefer;
 use super::theme::Theme;
 use crate::app::State;
-use crate::app::state::{Focus, Row};
+use crate::app::state::Row;
 use crate::fit::{Need, NeedSource, Verdict};
 use crate::format::gb;
 use crate::names::same_model;
@@ -38,19 +38,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
 
 /// The model the details follow: the cursor of the focused pane.
 fn chosen(state: &State) -> Option<(&ModelEntry, &Row)> {
-    let name = match state.focus {
-        Focus::Models => state.selected_model()?.name.clone(),
-        Focus::Loaded => state
-            .loaded_order()
-            .get(state.loaded_selected)?
-            .name
-            .clone(),
-    };
-    let i = state
-        .models
-        .iter()
-        .position(|m| same_model(&m.name, &name))?;
-    Some((state.models.get(i)?, state.rows.get(i)?))
+    state.model_row(state.target()?)
 }
 
 fn model_lines<'a>(m: &ModelEntry, r: &Row, state: &State, theme: &Theme) -> Vec<Line<'a>> {

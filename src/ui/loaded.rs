@@ -13,7 +13,6 @@ use crate::app::State;
 use crate::app::state::{Focus, Op, OpKind};
 use crate::format::countdown_between;
 use crate::keepalive::PinStatus;
-use crate::names::same_model;
 use crate::ollama::{Expiry, RunningModel};
 use crate::sanitize::clean;
 
@@ -57,13 +56,12 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
         })
         .collect();
     for op in state.ops.iter().filter(|o| o.kind != OpKind::Unload) {
-        if !state.running.iter().any(|m| same_model(&m.name, &op.model)) {
+        if !state.is_loaded(&op.model) {
             lines.push(pending_line(op, width, state, theme));
         }
     }
     for (name, status) in state.keeper.statuses() {
-        let loaded = state.running.iter().any(|m| same_model(&m.name, name));
-        if !loaded && state.op_for(name).is_none() {
+        if !state.is_loaded(name) && state.op_for(name).is_none() {
             lines.push(pin_line(name, status, width, state, theme));
         }
     }
@@ -76,7 +74,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
 
 /// `⠹ llama3.1:70b  loading… 12s`
 fn pending_line<'a>(op: &Op, width: usize, state: &State, theme: &Theme) -> Line<'a> {
-    let right = format!("{}… {}", op.kind.verb(), progress(op, state));
+    let right = format!("{}… {}", op.verb(), progress(op, state));
     let name_w = width.saturating_sub(right.chars().count() + 3);
     Line::from(vec![
         Span::raw(format!(" {} ", pad(&clean(&op.model), name_w))),

@@ -62,7 +62,7 @@ fn first_line<'a>(state: &State, theme: &Theme, w: usize) -> Line<'a> {
         };
         let text = format!(
             " │ {} {} {}{more}",
-            op.kind.verb(),
+            op.verb(),
             clean(&op.model),
             progress(op, state)
         );
