@@ -60,6 +60,34 @@ pub fn pad_left(s: &str, w: usize) -> String {
     format!("{}{t}", " ".repeat(n))
 }
 
+/// `items` joined with `sep` on as few lines of `max` cells as they need, breaking
+/// only between items, never inside one (an item wider than a line is cut).
+pub fn join_wrapped(items: &[String], sep: &str, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for item in items {
+        match lines.last_mut() {
+            Some(line) if width(line) + width(sep) + width(item) <= max => {
+                line.push_str(sep);
+                line.push_str(item);
+            }
+            _ => lines.push(truncate(item, max)),
+        }
+    }
+    lines
+}
+
+/// The first of `variants` (longest first) that fits in `max` cells; else the last,
+/// to be wrapped by the caller.
+pub fn first_fitting(variants: Vec<String>, max: usize) -> String {
+    let last = variants.len().saturating_sub(1);
+    variants
+        .into_iter()
+        .enumerate()
+        .find(|(i, v)| *i == last || width(v) <= max)
+        .map(|(_, v)| v)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +107,32 @@ mod tests {
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(pad_left("ab", 4), "  ab");
         assert_eq!(width(&truncate("模型模型模型", 5)), 5);
+    }
+
+    #[test]
+    fn wrapping_breaks_between_items_only() {
+        let items: Vec<String> = ["llama", "7B", "Q4_0", "32 layers", "ctx 16384"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            join_wrapped(&items, " · ", 38),
+            vec!["llama · 7B · Q4_0 · 32 layers", "ctx 16384"]
+        );
+        assert_eq!(join_wrapped(&items, " · ", 80).len(), 1);
+        assert_eq!(join_wrapped(&items[3..], " · ", 5), vec!["32 l…", "ctx …"]);
+    }
+
+    #[test]
+    fn the_longest_variant_that_fits_is_chosen() {
+        let v = || {
+            vec![
+                "a long way".to_string(),
+                "short".into(),
+                "x y z w v u".into(),
+            ]
+        };
+        assert_eq!(first_fitting(v(), 20), "a long way");
+        assert_eq!(first_fitting(v(), 6), "short");
+        assert_eq!(first_fitting(v(), 3), "x y z w v u");
     }
 }

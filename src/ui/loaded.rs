@@ -7,12 +7,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::{gb_short, pad, pad_left, width as width_of};
+use super::format::{first_fitting, gb_short, pad, pad_left, width as width_of};
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::state::{Focus, Op, OpKind};
 use crate::format::countdown_between;
 use crate::keepalive::PinStatus;
+use crate::keymap::Action;
 use crate::ollama::{Expiry, RunningModel};
 use crate::sanitize::clean;
 
@@ -66,8 +67,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
         }
     }
     if lines.is_empty() {
+        let key = state.keymap.hint(Action::Load);
+        let hint = first_fitting(
+            vec![
+                format!(" {key} loads the selected model"),
+                format!(" {key} loads a model"),
+            ],
+            width.saturating_sub(1),
+        );
         lines.push(Line::styled(" nothing loaded", theme.dim()));
-        lines.push(Line::styled(" Enter loads the selected model", theme.dim()));
+        lines.push(Line::styled(hint, theme.dim()));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
@@ -158,8 +167,13 @@ fn model_line<'a>(
 ) -> Line<'a> {
     let (until, style) = until(m, state, theme);
     let until = pad_left(&until, 9);
-    // Room for: pin symbol, name, size, split, context, until, eviction marker.
-    let mut right = pad_left(&gb_short(m.size), 6);
+    // Room for: pin symbol, name, size, split, context, until, eviction marker. The
+    // name comes first: below 30 cells the size goes (the details pane has it).
+    let mut right = if width >= 30 {
+        pad_left(&gb_short(m.size), 6)
+    } else {
+        String::new()
+    };
     let ctx = m.context_length.map(ctx_text).unwrap_or_default();
     if width >= 59 {
         right.push_str(&pad_left(&m.processor(), 17));

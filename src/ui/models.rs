@@ -2,10 +2,10 @@
 //! models cost no more than a screenful.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::format::{gb_short, pad, pad_left};
 use super::layout::Areas;
@@ -55,7 +55,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let header = Rect { height: 1, ..inner };
     frame.render_widget(Paragraph::new(header_line(&cols, theme)), header);
     if let Some(lines) = empty_text(state, theme) {
-        frame.render_widget(Paragraph::new(lines), body);
+        let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+        frame.render_widget(text, body.inner(Margin::new(1, 0)));
         return;
     }
     let best = match &state.best {
@@ -191,7 +192,7 @@ fn row_line<'a>(
     Line::from(spans)
 }
 
-/// What the table says when it has no rows to show.
+/// What the table says when it has no rows to show (wrapped to the pane).
 fn empty_text<'a>(state: &State, theme: &Theme) -> Option<Vec<Line<'a>>> {
     if !state.view.is_empty() {
         return None;
@@ -199,22 +200,23 @@ fn empty_text<'a>(state: &State, theme: &Theme) -> Option<Vec<Line<'a>>> {
     let lines = if let (false, Connection::Unreachable { .. }) = (state.tags_loaded, &state.conn) {
         vec![
             Line::styled(
-                format!(" Ollama is not answering at {}", state.host_label),
+                format!("Ollama is not answering at {}", clean(&state.host_label)),
                 theme.bad(),
             ),
-            Line::raw(" Start it with `ollama serve`."),
-            Line::styled(" This screen reconnects by itself.", theme.dim()),
+            Line::raw("Start it with `ollama serve`."),
+            Line::styled("It reconnects by itself.", theme.dim()),
         ]
     } else if !state.tags_loaded {
-        vec![Line::styled(" asking Ollama for its models…", theme.dim())]
+        vec![Line::styled("asking Ollama for its models…", theme.dim())]
     } else if state.models.is_empty() {
         vec![
-            Line::raw(" No models installed yet."),
-            Line::styled(" Pull one with `ollama pull llama3.2`.", theme.dim()),
+            Line::raw("No models installed yet."),
+            Line::raw("Pull one, for example:"),
+            Line::styled("  ollama pull llama3.2", theme.dim()),
         ]
     } else {
         vec![Line::styled(
-            format!(" no model matches “{}” (Esc clears)", clean(&state.filter)),
+            format!("no model matches “{}” (Esc clears)", clean(&state.filter)),
             theme.dim(),
         )]
     };
