@@ -7,12 +7,14 @@ pub mod state;
 pub mod update;
 
 mod actions;
+mod conn;
 mod data;
 mod done;
 mod input;
 mod keeper;
 mod memory;
 mod ops;
+mod ps_news;
 mod types;
 
 pub use msg::{Effect, Msg};

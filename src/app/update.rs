@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use super::msg::{Effect, Msg};
 use super::state::{Connection, State};
-use super::{data, done, input, memory};
+use super::{conn, data, done, input, memory};
 
 /// Applies one message; returns what the runtime must do next. Sets `state.dirty`
 /// when something visible changed.
@@ -24,7 +24,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Memory(snapshot) => memory::on_memory(state, snapshot),
         Msg::PollPs => data::poll_ps(state, &mut fx),
         Msg::PollTags => data::poll_tags(state, &mut fx),
-        Msg::Version(reply) => data::on_version(state, reply, &mut fx),
+        Msg::Version(reply) => conn::on_version(state, reply, &mut fx),
         Msg::Tags(reply) => data::on_tags(state, reply, &mut fx),
         Msg::Ps(reply) => data::on_ps(state, reply, &mut fx),
         Msg::Show { key, model, reply } => data::on_show(state, key, &model, *reply, &mut fx),

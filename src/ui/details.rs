@@ -141,18 +141,7 @@ fn verdict_text(
     let free = gb(state.free_bytes());
     let buffer = gb(state.config.ram_buffer_bytes());
     match v {
-        Verdict::Loaded => {
-            let running = state.running.iter().find(|r| same_model(&r.name, &m.name));
-            let words = running.map_or(vec!["loaded".to_string()], |r| {
-                let (size, split) = (gb(r.size), r.processor());
-                vec![
-                    format!("loaded: {size} in memory, {split}"),
-                    format!("loaded: {size}, {split}"),
-                    format!("loaded: {size}"),
-                ]
-            });
-            (words, theme.accent())
-        }
+        Verdict::Loaded => (loaded_text(m, state), theme.accent()),
         Verdict::FitsGpu => {
             let vram = gb(state.memory.as_ref().map_or(0, |m| m.vram_free()));
             let words = vec![
@@ -192,6 +181,19 @@ fn verdict_text(
             (words, theme.bad())
         }
     }
+}
+
+/// "loaded: 6.1 GB in memory, 100% GPU", from `/api/ps`.
+fn loaded_text(m: &ModelEntry, state: &State) -> Vec<String> {
+    let running = state.running.iter().find(|r| same_model(&r.name, &m.name));
+    running.map_or(vec!["loaded".to_string()], |r| {
+        let (size, split) = (gb(r.size), r.processor());
+        vec![
+            format!("loaded: {size} in memory, {split}"),
+            format!("loaded: {size}, {split}"),
+            format!("loaded: {size}"),
+        ]
+    })
 }
 
 /// The selector's pick: the model on one line, why on the next.

@@ -56,6 +56,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
             }
         })
         .collect();
+    lines.extend(not_loaded_lines(width, state, theme));
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Loads still on their way, pinned models the keeper is waiting on, or a hint
+/// when nothing is loaded at all.
+fn not_loaded_lines<'a>(width: usize, state: &State, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     for op in state.ops.iter().filter(|o| o.kind != OpKind::Unload) {
         if !state.is_loaded(&op.model) {
             lines.push(pending_line(op, width, state, theme));
@@ -66,7 +74,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
             lines.push(pin_line(name, status, width, state, theme));
         }
     }
-    if lines.is_empty() {
+    if lines.is_empty() && state.running.is_empty() {
         let key = state.keymap.hint(Action::Load);
         let hint = first_fitting(
             vec![
@@ -78,7 +86,7 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
         lines.push(Line::styled(" nothing loaded", theme.dim()));
         lines.push(Line::styled(hint, theme.dim()));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    lines
 }
 
 /// `⠹ llama3.1:70b  loading… 12s`

@@ -171,18 +171,7 @@ fn row_line<'a>(
     if cols.quant {
         spans.push(Span::raw(format!(" {}", pad(&clean(quant), 7))));
     }
-    let size = if m.is_remote() {
-        "cloud".into()
-    } else {
-        gb_short(m.size)
-    };
-    // "~" marks a need that is only the file size: the KV cache is not known yet.
-    let approx = if r.need.source == NeedSource::FileSize {
-        "~"
-    } else {
-        ""
-    };
-    let need = format!("{approx}{}", gb_short(r.need.bytes));
+    let (size, need) = size_and_need(m, r);
     if cols.size {
         spans.push(Span::raw(pad_left(&size, 7)));
     }
@@ -190,6 +179,22 @@ fn row_line<'a>(
     let (label, style) = verdict_label(&r.verdict, theme);
     spans.push(Span::styled(format!("  {label}"), style));
     Line::from(spans)
+}
+
+/// The SIZE and NEED cells: `4.9G`, `cloud`; `~4.9G` when the need is only the file
+/// size because the KV cache is not known yet.
+fn size_and_need(m: &ModelEntry, r: &Row) -> (String, String) {
+    let size = if m.is_remote() {
+        "cloud".into()
+    } else {
+        gb_short(m.size)
+    };
+    let approx = if r.need.source == NeedSource::FileSize {
+        "~"
+    } else {
+        ""
+    };
+    (size, format!("{approx}{}", gb_short(r.need.bytes)))
 }
 
 /// What the table says when it has no rows to show (wrapped to the pane).

@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -55,19 +56,7 @@ fn first_line<'a>(state: &State, theme: &Theme, w: usize) -> Line<'a> {
             theme.accent(),
         ));
     }
-    let op = state.ops.first().map(|op| {
-        let more = match state.ops.len() {
-            1 => String::new(),
-            n => format!(" (+{})", n - 1),
-        };
-        let text = format!(
-            " │ {} {} {}{more}",
-            op.verb(),
-            clean(&op.model),
-            progress(op, state)
-        );
-        Span::styled(text, theme.warn())
-    });
+    let op = op_span(state, theme);
     // Progress and task matter more than the version and host: those go first
     // when the line is short.
     let essential: usize = conn.width()
@@ -87,6 +76,22 @@ fn first_line<'a>(state: &State, theme: &Theme, w: usize) -> Line<'a> {
     spans.extend(task);
     spans.extend(op);
     clip(spans, w)
+}
+
+/// The first operation in flight, with a count of the others.
+fn op_span<'a>(state: &State, theme: &Theme) -> Option<Span<'a>> {
+    let op = state.ops.first()?;
+    let more = match state.ops.len() {
+        1 => String::new(),
+        n => format!(" (+{})", n - 1),
+    };
+    let text = format!(
+        " │ {} {} {}{more}",
+        op.verb(),
+        clean(&op.model),
+        progress(op, state)
+    );
+    Some(Span::styled(text, theme.warn()))
 }
 
 /// Key hints, as many as fit in `room` cells.
@@ -134,8 +139,6 @@ fn second_line<'a>(state: &State, theme: &Theme, w: usize) -> Line<'a> {
         Span::styled(hints, theme.dim()),
     ])
 }
-
-use ratatui::style::Style;
 
 /// Cuts a line of spans to `w` cells.
 fn clip(spans: Vec<Span<'_>>, w: usize) -> Line<'_> {
