@@ -29,14 +29,20 @@ pub fn on_memory(state: &mut State, snapshot: MemorySnapshot) {
     }
 }
 
+/// Where the memory pane draws inside its border at the current size; kept in the
+/// state because solving the layout costs more than the rest of a reading.
+pub fn pane_area(state: &State) -> Rect {
+    let screen = Rect::new(0, 0, state.size.0, state.size.1);
+    Areas::new(screen).map_or(Rect::default(), |a| a.memory.inner(Margin::new(1, 1)))
+}
+
 /// A digest of the memory pane as it would be drawn now (gauges, chart columns and
 /// marks), so a reading that moves nothing on screen costs no frame.
 pub fn pane_digest(state: &State) -> u64 {
-    let screen = Rect::new(0, 0, state.size.0, state.size.1);
-    let Some(areas) = Areas::new(screen) else {
+    let inner = state.memory_area;
+    if inner.is_empty() {
         return 0;
-    };
-    let inner = areas.memory.inner(Margin::new(1, 1));
+    }
     let lines = crate::ui::memory::lines(state, inner, &Theme::new(state.color));
     let mut h = DefaultHasher::new();
     lines.hash(&mut h);

@@ -46,6 +46,8 @@ pub struct State {
     pub history: MemoryHistory,
     /// Digest of the memory pane as last drawn (`app::memory`).
     pub memory_drawn: u64,
+    /// The memory pane inside its border at the current size (`app::memory`).
+    pub memory_area: ratatui::layout::Rect,
     pub rows: Vec<Row>,
     /// Indices into `models`, filtered and sorted: what the table shows.
     pub view: Vec<usize>,
@@ -105,6 +107,7 @@ impl State {
             memory: None,
             history: MemoryHistory::default(),
             memory_drawn: 0,
+            memory_area: ratatui::layout::Rect::default(),
             rows: Vec::new(),
             view: Vec::new(),
             best: None,

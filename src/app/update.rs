@@ -18,6 +18,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Resize(w, h) => {
             state.size = (w, h);
             input::ensure_visible(state);
+            state.memory_area = memory::pane_area(state);
             state.memory_drawn = memory::pane_digest(state);
             state.dirty = true;
         }
