@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use jiff::Timestamp;
+
 /// Ollama's `format.HumanBytes`: decimal units, integers from 10 up (truncated), one
 /// decimal below 10 when fractional.
 pub fn human_bytes(b: u64) -> String {
@@ -34,6 +36,22 @@ pub fn countdown(d: Duration) -> String {
         0..=59 => format!("{s}s"),
         60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
         _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// The countdown from `from` to `to`, never below zero.
+pub fn countdown_between(from: Timestamp, to: Timestamp) -> String {
+    let secs = (to.as_second() - from.as_second()).max(0).unsigned_abs();
+    countdown(Duration::from_secs(secs))
+}
+
+/// How long something took: "3.2s", "1m 05s".
+pub fn elapsed_ms(ms: i64) -> String {
+    let ms = ms.max(0).unsigned_abs();
+    if ms < 60_000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else {
+        countdown(Duration::from_millis(ms))
     }
 }
 
@@ -91,6 +109,11 @@ mod tests {
         assert_eq!(countdown(Duration::from_secs(45)), "45s");
         assert_eq!(countdown(Duration::from_secs(252)), "4m 12s");
         assert_eq!(countdown(Duration::from_secs(3900)), "1h 05m");
+        let t = |s: i64| Timestamp::from_second(1_700_000_000 + s).expect("valid time");
+        assert_eq!(countdown_between(t(0), t(252)), "4m 12s");
+        assert_eq!(countdown_between(t(9), t(0)), "0s");
+        assert_eq!(elapsed_ms(3_240), "3.2s");
+        assert_eq!(elapsed_ms(65_000), "1m 05s");
     }
 
     #[test]

@@ -184,7 +184,7 @@ fn a_load_key_during_a_keeper_reload_sends_nothing() {
     let fx = update(&mut s, key(KeyCode::Enter));
     assert!(fx.is_empty(), "{fx:?}");
     let notice = s.notice.clone().expect("a notice");
-    assert_eq!(notice.text, "mistral:7b reloading already");
+    assert_eq!(notice.text, "already reloading mistral:7b");
 }
 
 #[test]

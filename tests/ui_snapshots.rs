@@ -58,6 +58,23 @@ fn typical_server_with_a_loaded_model() {
 }
 
 #[test]
+fn details_of_a_model_with_its_show_answer() {
+    let loaded = vec![running("llama3.1:8b", 6.1, 6.1, Some(at(252)))];
+    let mut s = connected(Config::default(), typical_models(), loaded);
+    let key = State::show_key(&s.models[0]);
+    feed(
+        &mut s,
+        vec![Msg::Show {
+            key,
+            model: "llama3.1:8b".into(),
+            reply: Box::new(Ok(show("llama", 32, 16384))),
+        }],
+    );
+    select(&mut s, "llama3.1:8b");
+    snap_all("details", &mut s);
+}
+
+#[test]
 fn tiny_terminal_shows_a_notice() {
     let mut s = connected(Config::default(), typical_models(), vec![]);
     let t = screen(&mut s, 40, 10);

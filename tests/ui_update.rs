@@ -379,6 +379,27 @@ fn a_finished_load_is_logged_with_its_duration() {
 }
 
 #[test]
+fn enter_on_a_loaded_model_says_its_keep_alive_was_reset() {
+    let mut s = typical();
+    select(&mut s, "llama3.1:8b");
+    press(&mut s, KeyCode::Enter);
+    let status = s.notice.clone().expect("a notice").text;
+    assert_eq!(status, "refreshing llama3.1:8b…");
+    update(
+        &mut s,
+        Msg::LoadDone {
+            model: "llama3.1:8b".into(),
+            keep_alive: five_minutes(),
+            reply: Ok(()),
+        },
+    );
+    assert_eq!(
+        log_texts(&s)[0],
+        "llama3.1:8b stays loaded: keep-alive reset to 5m"
+    );
+}
+
+#[test]
 fn unreachable_server_retries_with_backoff_and_reconnects() {
     let mut s = new_state(Config::default());
     let fx = model_orchestrator::app::start(&mut s);
@@ -552,6 +573,14 @@ fn the_clock_redraws_only_when_a_countdown_is_on_screen() {
     assert!(s.dirty);
 }
 
+/// The typical reading, with `delta` bytes more RAM in use.
+fn reading_plus(delta: i64) -> Msg {
+    let mut m = memory(32.0, 14.0, &[(24.0, 6.0)]);
+    m.ram_used = m.ram_used.saturating_add_signed(delta);
+    m.ram_available = m.ram_available.saturating_add_signed(-delta);
+    Msg::Memory(m)
+}
+
 #[test]
 fn an_unchanged_memory_reading_does_not_redraw() {
     let mut s = typical();
@@ -560,6 +589,51 @@ fn an_unchanged_memory_reading_does_not_redraw() {
     assert!(!s.dirty);
     update(&mut s, Msg::Memory(memory(32.0, 15.0, &[(24.0, 6.0)])));
     assert!(s.dirty);
+}
+
+#[test]
+fn a_reading_redraws_only_when_a_drawn_figure_changes() {
+    let mut s = typical();
+    // A few kilobytes, then a megabyte either way: the same tenths of a gigabyte.
+    for delta in [4_096, 1_000_000, -1_000_000, 49_000_000] {
+        s.dirty = false;
+        update(&mut s, reading_plus(delta));
+        assert!(!s.dirty, "{delta} bytes more redrew");
+    }
+    s.dirty = false;
+    update(&mut s, reading_plus(200_000_000));
+    assert!(s.dirty, "200 MB more must show");
+}
+
+#[test]
+fn a_changing_chart_redraws_when_its_columns_move_not_every_second() {
+    // Nothing loaded: no countdown ticks on screen.
+    let mut s = connected(Config::default(), typical_models(), vec![]);
+    update(&mut s, reading_plus(8 * GB as i64));
+    let mut frames = 0;
+    for sec in 1..=60 {
+        s.dirty = false;
+        update(&mut s, Msg::Clock(at(sec)));
+        update(&mut s, reading_plus(8 * GB as i64));
+        frames += usize::from(s.dirty);
+    }
+    // At 80 columns the chart is 28 cells wide: a column spans about 11 seconds.
+    assert!((3..=8).contains(&frames), "{frames} frames in a minute");
+}
+
+#[test]
+fn polls_that_return_the_same_data_do_not_redraw() {
+    let mut s = typical();
+    let loaded = s.running.clone();
+    let models = s.models.clone();
+    s.dirty = false;
+    update(&mut s, Msg::PollPs);
+    update(&mut s, Msg::Ps(Ok(loaded)));
+    update(&mut s, Msg::PollTags);
+    update(&mut s, Msg::Tags(Ok(models)));
+    assert!(!s.dirty);
+    update(&mut s, Msg::Ps(Ok(vec![])));
+    assert!(s.dirty, "a model that went away shows");
 }
 
 #[test]

@@ -1,10 +1,9 @@
 //! What each user intent does to the state.
 
 use super::msg::Effect;
-use super::state::{Focus, Notice, State};
+use super::state::{Focus, State};
 use super::{data, derive, input, ops};
 use crate::keymap::Action;
-use crate::sanitize::clean;
 
 pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     let page = input::page_rows(state) as isize;
@@ -89,18 +88,12 @@ fn best_pick(state: &mut State, fx: &mut Vec<Effect>) {
         Some(Err(no)) => format!("no pick for {}: {}", state.task.as_str(), no.reason),
         None => "no pick yet: waiting for models and memory readings".to_string(),
     };
-    state.notice = Some(Notice {
-        text: clean(&text),
-        error: false,
-    });
+    state.notify(text, false);
 }
 
 fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
     state.show_failed.clear();
     data::fetch_all(state, fx);
     data::schedule_shows(state, fx);
-    state.notice = Some(Notice {
-        text: "refreshing…".into(),
-        error: false,
-    });
+    state.notify("refreshing…", false);
 }

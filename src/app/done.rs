@@ -4,14 +4,13 @@ use super::data::{fetch_ps, fetch_tags};
 use super::keeper;
 use super::log::LogKind;
 use super::msg::{Effect, Reply};
-use super::ops::{is_loaded, notice};
 use super::state::{Op, OpKind, State};
 use crate::duration::KeepAlive;
+use crate::format::{elapsed_ms, gb};
 use crate::memory::EventKind;
 use crate::names::{normalize, same_model};
 use crate::ollama::OllamaError;
 use crate::sanitize::clean;
-use crate::ui::format::{elapsed_ms, gb};
 
 fn finish(state: &mut State, name: &str, unload: bool) -> Option<Op> {
     let pos = state
@@ -25,11 +24,8 @@ fn finish(state: &mut State, name: &str, unload: bool) -> Option<Op> {
 fn plain_error(state: &State, name: &str, e: &OllamaError) -> String {
     if e.is_out_of_memory() {
         let need = state
-            .models
-            .iter()
-            .position(|m| same_model(&m.name, name))
-            .and_then(|i| state.rows.get(i))
-            .map(|r| (gb(r.need.bytes), r.need.bytes));
+            .model_row(name)
+            .map(|(_, r)| (gb(r.need.bytes), r.need.bytes));
         let free = gb(state.free_bytes());
         // The estimate said it fits: do not claim a shortage the figures contradict.
         return match need {
@@ -81,10 +77,10 @@ fn user_load_done(
             report(state, LogKind::Pin, text.clone(), text, false);
         }
         Ok(()) => {
-            if !is_loaded(state, name) {
+            if !state.is_loaded(name) {
                 state.expect_loaded.insert(normalize(name));
             }
-            let text = loaded_text(state, &shown, op.as_ref());
+            let text = loaded_text(state, &shown, op.as_ref(), keep_alive);
             let mark = match op {
                 Some(o) if o.kind == OpKind::Pin && o.was_loaded => EventKind::Pin,
                 _ => EventKind::Load,
@@ -105,24 +101,28 @@ fn user_load_done(
     }
 }
 
-/// "loaded mistral:7b in 3.2s"; a pin of a model already loaded loads nothing.
-fn loaded_text(state: &State, shown: &str, op: Option<&Op>) -> String {
+/// "loaded mistral:7b in 3.2s". A load or pin of a model that was already loaded
+/// loads nothing: it only sets the keep-alive, and says so.
+fn loaded_text(state: &State, shown: &str, op: Option<&Op>, keep_alive: KeepAlive) -> String {
     let took = op
         .map(|o| elapsed_ms(state.now.as_millisecond() - o.started.as_millisecond()))
         .map(|t| format!(" in {t}"))
         .unwrap_or_default();
-    match op {
-        Some(o) if o.kind == OpKind::Pin && o.was_loaded => {
-            format!("pinned {shown} (kept loaded forever)")
-        }
-        Some(o) if o.kind == OpKind::Pin => format!("loaded and pinned {shown}{took}"),
-        _ => format!("loaded {shown}{took}"),
+    let was_loaded = op.is_some_and(|o| o.was_loaded);
+    let pin = op.is_some_and(|o| o.kind == OpKind::Pin);
+    match (pin, was_loaded, keep_alive) {
+        (true, true, _) => format!("pinned {shown} (kept loaded forever)"),
+        (true, false, _) => format!("loaded and pinned {shown}{took}"),
+        (false, true, KeepAlive::Forever) => format!("{shown} stays loaded (pinned)"),
+        (false, true, k) => format!("{shown} stays loaded: keep-alive reset to {k}"),
+        (false, false, KeepAlive::Forever) => format!("loaded {shown}{took} (pinned)"),
+        (false, false, _) => format!("loaded {shown}{took}"),
     }
 }
 
 fn report(state: &mut State, kind: LogKind, logged: String, shown: String, error: bool) {
     state.log.push(state.now, kind, logged);
-    notice(state, shown, error);
+    state.notify(shown, error);
 }
 
 pub fn on_unload_done(state: &mut State, name: &str, reply: Reply<()>, fx: &mut Vec<Effect>) {
@@ -133,13 +133,13 @@ pub fn on_unload_done(state: &mut State, name: &str, reply: Reply<()>, fx: &mut 
             state.history.mark(state.now, EventKind::Unload, name);
             let text = format!("unloaded {shown}");
             state.log.push(state.now, LogKind::Unload, &text);
-            notice(state, text, false);
+            state.notify(text, false);
         }
         Err(e) => {
             state.expect_gone.remove(&normalize(name));
             let text = format!("cannot unload {shown}: {}", e.plain());
             state.log.push(state.now, LogKind::Error, &text);
-            notice(state, text, true);
+            state.notify(text, true);
         }
     }
     fetch_ps(state, fx);
@@ -150,6 +150,6 @@ pub fn on_pins_saved(state: &mut State, result: Result<(), String>) {
     if let Err(e) = result {
         let text = format!("{e} — the pin change lasts until you quit");
         state.log.push(state.now, LogKind::Error, &text);
-        notice(state, text, true);
+        state.notify(text, true);
     }
 }

@@ -6,7 +6,7 @@ use crossterm::event::{
 use ratatui::layout::{Position, Rect};
 
 use super::msg::Effect;
-use super::state::{Focus, Notice, State};
+use super::state::{Focus, State};
 use super::{actions, data, derive, ops};
 use crate::keymap::Action;
 use crate::ui::layout::Areas;
@@ -45,8 +45,8 @@ fn on_confirm_key(state: &mut State, code: KeyCode, fx: &mut Vec<Effect>) {
         KeyCode::Char('y' | 'Y') => ops::confirmed(state, fx),
         KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => {
             if let Some(c) = state.confirm.take() {
-                let text = format!("did not load {}", crate::sanitize::clean(&c.model));
-                state.notice = Some(Notice { text, error: false });
+                let verb = if c.pin { "pin" } else { "load" };
+                state.notify(format!("did not {verb} {}", c.model), false);
             }
         }
         _ => return,

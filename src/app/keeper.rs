@@ -63,7 +63,7 @@ pub fn on_ps_error(state: &mut State, error: &OllamaError) {
 /// A request the keeper asked for finished.
 pub fn on_done(state: &mut State, model: &str, reply: Reply<()>) {
     let ok = reply.is_ok();
-    if ok && !state.running.iter().any(|m| same_model(&m.name, model)) {
+    if ok && !state.is_loaded(model) {
         // Its appearance in the next ps is the keeper's doing, not another client's.
         state.expect_loaded.insert(normalize(model));
     }
@@ -124,7 +124,7 @@ fn start(state: &mut State, action: KeeperAction, fx: &mut Vec<Effect>) {
         KeeperAction::Repin { .. } => OpKind::Repin,
         KeeperAction::Reload { .. } => OpKind::Reload,
     };
-    let was_loaded = state.running.iter().any(|m| same_model(&m.name, &model));
+    let was_loaded = state.is_loaded(&model);
     state.ops.push(Op {
         kind,
         model: model.clone(),

@@ -7,13 +7,17 @@ pub mod state;
 pub mod update;
 
 mod actions;
+mod conn;
 mod data;
 mod done;
 mod input;
 mod keeper;
+mod memory;
 mod ops;
+mod ps_news;
+mod types;
 
-pub use data::note_error;
+pub use conn::note_error;
 pub use msg::{Effect, Msg};
 pub use state::State;
 pub use update::{start, update};

@@ -3,55 +3,27 @@
 
 use super::log::LogKind;
 use super::msg::Effect;
-use super::state::{Confirm, Focus, Notice, Op, OpKind, State};
+use super::state::{Confirm, Op, OpKind, State};
 use super::{derive, keeper};
 use crate::fit::Verdict;
+use crate::format::gb;
 use crate::names::{normalize, same_model};
 use crate::sanitize::clean;
-use crate::ui::format::gb;
 
-/// The model the keys act on: the selected row of the focused pane.
-pub fn target(state: &State) -> Option<String> {
-    match state.focus {
-        Focus::Models => state.selected_model().map(|m| m.name.clone()),
-        Focus::Loaded => state
-            .loaded_order()
-            .get(state.loaded_selected)
-            .map(|m| m.name.clone()),
-    }
-}
-
-pub(super) fn notice(state: &mut State, text: String, error: bool) {
-    state.notice = Some(Notice {
-        text: clean(&text),
-        error,
-    });
-    state.dirty = true;
-}
-
-fn verdict_of<'a>(state: &'a State, name: &str) -> Option<&'a Verdict> {
-    let i = state
-        .models
-        .iter()
-        .position(|m| same_model(&m.name, name))?;
-    state.rows.get(i).map(|r| &r.verdict)
-}
-
-pub(super) fn is_loaded(state: &State, name: &str) -> bool {
-    state.running.iter().any(|m| same_model(&m.name, name))
+/// The model the keys act on.
+fn target(state: &State) -> Option<String> {
+    state.target().map(str::to_string)
 }
 
 /// Asks first when the model cannot fit; returns whether a question was asked.
 fn confirm_if_short(state: &mut State, name: &str, pin: bool) -> bool {
-    let Some(Verdict::NoFit { .. }) = verdict_of(state, name) else {
+    let Some((_, row)) = state.model_row(name) else {
         return false;
     };
-    let need = state
-        .models
-        .iter()
-        .position(|m| same_model(&m.name, name))
-        .and_then(|i| state.rows.get(i))
-        .map_or(0, |r| r.need.bytes);
+    let Verdict::NoFit { .. } = row.verdict else {
+        return false;
+    };
+    let need = row.need.bytes;
     let verb = if pin { "Pin" } else { "Load" };
     let free = state.free_bytes();
     let short = if need > free {
@@ -80,8 +52,8 @@ fn confirm_if_short(state: &mut State, name: &str, pin: bool) -> bool {
 pub fn request_load(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(name) = target(state) else { return };
     if let Some(op) = state.op_for(&name) {
-        let text = format!("{} {} already", clean(&op.model), op.kind.verb());
-        return notice(state, text, false);
+        let text = format!("already {} {}", op.verb(), clean(&op.model));
+        return state.notify(text, false);
     }
     if !confirm_if_short(state, &name, false) {
         start(state, &name, OpKind::Load, fx);
@@ -101,12 +73,14 @@ pub fn confirmed(state: &mut State, fx: &mut Vec<Effect>) {
 }
 
 fn start(state: &mut State, name: &str, kind: OpKind, fx: &mut Vec<Effect>) {
-    state.ops.push(Op {
+    let op = Op {
         kind,
         model: name.to_string(),
         started: state.now,
-        was_loaded: is_loaded(state, name),
-    });
+        was_loaded: state.is_loaded(name),
+    };
+    let text = format!("{} {}…", op.verb(), clean(name));
+    state.ops.push(op);
     let model = name.to_string();
     fx.push(match kind {
         OpKind::Pin | OpKind::Repin | OpKind::Reload => Effect::Pin { model },
@@ -118,7 +92,7 @@ fn start(state: &mut State, name: &str, kind: OpKind, fx: &mut Vec<Effect>) {
             keep_alive: state.config.default_keep_alive(),
         },
     });
-    notice(state, format!("{} {}…", kind.verb(), clean(name)), false);
+    state.notify(text, false);
 }
 
 /// Records a pin change in the config file when there is one; otherwise it lasts
@@ -143,7 +117,7 @@ fn save_pin(state: &mut State, name: &str, pinned: bool, fx: &mut Vec<Effect>) {
     if !state.log.recent().any(|e| e.text == text) {
         state.log.push(state.now, kind, text);
     }
-    notice(state, text.to_string(), kind == LogKind::Error);
+    state.notify(text, kind == LogKind::Error);
 }
 
 fn unpin(state: &mut State, name: &str) {
@@ -167,17 +141,18 @@ fn pin(state: &mut State, name: &str, fx: &mut Vec<Effect>) {
 pub fn toggle_pin(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(name) = target(state) else { return };
     if state.op_for(&name).is_some() {
-        return notice(state, format!("{} is busy", clean(&name)), false);
+        let text = format!("{} is busy; try again when it is done", clean(&name));
+        return state.notify(text, false);
     }
     if state.config.is_pinned(&name) {
         unpin(state, &name);
-        if is_loaded(state, &name) {
+        if state.is_loaded(&name) {
             start(state, &name, OpKind::Unpin, fx);
         } else {
-            notice(state, format!("unpinned {}", clean(&name)), false);
+            state.notify(format!("unpinned {}", clean(&name)), false);
         }
         save_pin(state, &name, false, fx);
-    } else if is_loaded(state, &name) || !confirm_if_short(state, &name, true) {
+    } else if state.is_loaded(&name) || !confirm_if_short(state, &name, true) {
         pin(state, &name, fx);
     }
 }
@@ -189,13 +164,13 @@ pub fn unload(state: &mut State, fx: &mut Vec<Effect>) {
     if pinned {
         unpin(state, &name);
     }
-    if is_loaded(state, &name) || state.op_for(&name).is_some() {
+    if state.is_loaded(&name) || state.op_for(&name).is_some() {
         state.expect_gone.insert(normalize(&name));
         start(state, &name, OpKind::Unload, fx);
     } else if pinned {
-        notice(state, format!("unpinned {}", clean(&name)), false);
+        state.notify(format!("unpinned {}", clean(&name)), false);
     } else {
-        notice(state, format!("{} is not loaded", clean(&name)), false);
+        state.notify(format!("{} is not loaded", clean(&name)), false);
     }
     if pinned {
         save_pin(state, &name, false, fx);

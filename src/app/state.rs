@@ -8,166 +8,17 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::log::EventLog;
+pub use super::types::{
+    Confirm, Connection, Focus, InFlight, Notice, Op, OpKind, Row, ShowInfo, SortKey,
+};
 use crate::config::Config;
-use crate::fit::{Need, Verdict};
 use crate::keepalive::Keeper;
 use crate::keymap::KeyMap;
 use crate::memory::{MemoryHistory, MemorySnapshot};
-use crate::ollama::{Architecture, ModelEntry, RunningModel, ShowResponse};
+use crate::names::same_model;
+use crate::ollama::{ModelEntry, RunningModel};
+use crate::sanitize::clean;
 use crate::select::{NoPick, Pick, Task};
-
-/// Where the connection to Ollama stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Connection {
-    /// First contact not answered yet.
-    Connecting,
-    Connected,
-    /// The server accepted the connection but did not answer in time.
-    Slow {
-        error: String,
-    },
-    /// Nothing answers; the next try is at `retry_at`.
-    Unreachable {
-        error: String,
-        retry_at: Timestamp,
-        attempt: u32,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Focus {
-    #[default]
-    Models,
-    Loaded,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SortKey {
-    #[default]
-    Name,
-    Size,
-    Need,
-    Modified,
-    Fit,
-}
-
-impl SortKey {
-    pub fn next(self) -> SortKey {
-        match self {
-            SortKey::Name => SortKey::Size,
-            SortKey::Size => SortKey::Need,
-            SortKey::Need => SortKey::Modified,
-            SortKey::Modified => SortKey::Fit,
-            SortKey::Fit => SortKey::Name,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SortKey::Name => "name",
-            SortKey::Size => "size",
-            SortKey::Need => "need",
-            SortKey::Modified => "modified",
-            SortKey::Fit => "fit",
-        }
-    }
-}
-
-/// What `/api/show` told us about one model, kept by digest.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ShowInfo {
-    pub arch: Architecture,
-    pub capabilities: Vec<String>,
-    pub family: String,
-    pub parameter_size: String,
-    pub quantization: String,
-}
-
-impl ShowInfo {
-    pub fn from_response(r: &ShowResponse) -> ShowInfo {
-        ShowInfo {
-            arch: r.architecture(),
-            capabilities: r.capabilities.clone(),
-            family: r.details.family.clone(),
-            parameter_size: r.details.parameter_size.clone(),
-            quantization: r.details.quantization_level.clone(),
-        }
-    }
-}
-
-/// Derived per installed model (same index as `State::models`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub need: Need,
-    pub verdict: Verdict,
-    pub pinned: bool,
-    pub loaded: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpKind {
-    Load,
-    Pin,
-    Unpin,
-    Unload,
-    /// The keeper re-applies keep_alive -1 that another client reset.
-    Repin,
-    /// The keeper loads a pinned model that dropped out.
-    Reload,
-}
-
-impl OpKind {
-    pub fn verb(self) -> &'static str {
-        match self {
-            OpKind::Load => "loading",
-            OpKind::Pin => "pinning",
-            OpKind::Unpin => "unpinning",
-            OpKind::Unload => "unloading",
-            OpKind::Repin => "re-pinning",
-            OpKind::Reload => "reloading",
-        }
-    }
-
-    /// Started by the keeper, not by a key.
-    pub fn is_keepers(self) -> bool {
-        matches!(self, OpKind::Repin | OpKind::Reload)
-    }
-}
-
-/// A load, pin or unload that has been sent and not answered yet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Op {
-    pub kind: OpKind,
-    pub model: String,
-    pub started: Timestamp,
-    /// The model was in `/api/ps` when the op started (a pin then loads nothing).
-    pub was_loaded: bool,
-}
-
-/// A question the user must answer before something costly happens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Confirm {
-    pub model: String,
-    pub pin: bool,
-    pub text: String,
-}
-
-/// The last outcome, shown in the status line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub text: String,
-    pub error: bool,
-}
-
-/// Fetches in progress, so polls never overlap.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InFlight {
-    pub version: bool,
-    pub tags: bool,
-    pub ps: bool,
-    /// Show keys (digest, else name) being fetched.
-    pub shows: HashSet<String>,
-}
 
 pub struct State {
     pub now: Timestamp,
@@ -193,6 +44,10 @@ pub struct State {
     pub show_failed: HashSet<String>,
     pub memory: Option<MemorySnapshot>,
     pub history: MemoryHistory,
+    /// Digest of the memory pane as last drawn (`app::memory`).
+    pub memory_drawn: u64,
+    /// The memory pane inside its border at the current size (`app::memory`).
+    pub memory_area: ratatui::layout::Rect,
     pub rows: Vec<Row>,
     /// Indices into `models`, filtered and sorted: what the table shows.
     pub view: Vec<usize>,
@@ -251,6 +106,8 @@ impl State {
             show_failed: HashSet::new(),
             memory: None,
             history: MemoryHistory::default(),
+            memory_drawn: 0,
+            memory_area: ratatui::layout::Rect::default(),
             rows: Vec::new(),
             view: Vec::new(),
             best: None,
@@ -304,9 +161,40 @@ impl State {
     }
 
     pub fn op_for(&self, model: &str) -> Option<&Op> {
-        self.ops
-            .iter()
-            .find(|o| crate::names::same_model(&o.model, model))
+        self.ops.iter().find(|o| same_model(&o.model, model))
+    }
+
+    /// The model the keys and the details pane follow: the row under the cursor of
+    /// the focused pane.
+    pub fn target(&self) -> Option<&str> {
+        match self.focus {
+            Focus::Models => self.selected_model().map(|m| m.name.as_str()),
+            Focus::Loaded => self
+                .loaded_order()
+                .get(self.loaded_selected)
+                .copied()
+                .map(|m| m.name.as_str()),
+        }
+    }
+
+    /// The installed model called `name` and what was derived for it.
+    pub fn model_row(&self, name: &str) -> Option<(&ModelEntry, &Row)> {
+        let i = self.models.iter().position(|m| same_model(&m.name, name))?;
+        Some((self.models.get(i)?, self.rows.get(i)?))
+    }
+
+    /// Whether `/api/ps` lists `name`.
+    pub fn is_loaded(&self, name: &str) -> bool {
+        self.running.iter().any(|m| same_model(&m.name, name))
+    }
+
+    /// Puts `text` (which may hold server text) in the status line.
+    pub fn notify(&mut self, text: impl AsRef<str>, error: bool) {
+        self.notice = Some(Notice {
+            text: clean(text.as_ref()),
+            error,
+        });
+        self.dirty = true;
     }
 
     /// Whether anything on screen changes by itself each second (countdowns,

@@ -67,14 +67,10 @@ impl Runner {
                     reply,
                 }
             }),
-            Effect::Pin { model } => self.spawn(async move {
-                let reply = c.pin(&model).await.map(|_| ());
-                let keep_alive = KeepAlive::Forever;
-                Msg::LoadDone {
-                    model,
-                    keep_alive,
-                    reply,
-                }
+            // A pin is a load with keep-alive forever (what `Client::pin` sends).
+            Effect::Pin { model } => self.run(Effect::Load {
+                model,
+                keep_alive: KeepAlive::Forever,
             }),
             Effect::Unload { model } => self.spawn(async move {
                 let reply = c.unload(&model).await.map(|_| ());

@@ -1,23 +1,25 @@
 //! Details of the selected model: what it is, what it needs at the configured
-//! context, and why it fits or not.
+//! context, and why it fits or not. Each line comes in a long and a short wording:
+//! the longest that fits the pane is drawn, so a narrow pane loses words, not lines.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Padding, Paragraph, Wrap};
 
-use super::format::gb;
+use super::format::{first_fitting, join_wrapped};
 use super::models::prefer;
 use super::theme::Theme;
 use crate::app::State;
-use crate::app::state::{Focus, Row};
+use crate::app::state::Row;
 use crate::fit::{Need, NeedSource, Verdict};
+use crate::format::gb;
 use crate::names::same_model;
 use crate::ollama::ModelEntry;
 use crate::sanitize::clean;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
-    let chosen = chosen(state);
+    let chosen = state.target().and_then(|name| state.model_row(name));
     let title = match chosen {
         Some((m, _)) => Line::styled(format!(" {} ", clean(&m.name)), theme.bold()),
         None => Line::styled(" Details ", theme.bold()),
@@ -25,45 +27,59 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let block = super::pane(title, false, theme).padding(Padding::horizontal(1));
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    let width = inner.width as usize;
     let mut lines = match chosen {
-        Some((m, r)) => model_lines(m, r, state, theme),
-        None => vec![Line::styled(
-            " select a model to see what it needs",
-            theme.dim(),
-        )],
+        Some((m, r)) => model_lines(m, r, state, width, theme),
+        None => {
+            let words = ["select a model to see what it needs", "select a model"];
+            let text = first_fitting(words.map(String::from).to_vec(), width);
+            vec![Line::styled(text, theme.dim())]
+        }
     };
-    lines.extend(best_lines(state, theme));
+    lines.extend(best_lines(state, width, theme));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-/// The model the details follow: the cursor of the focused pane.
-fn chosen(state: &State) -> Option<(&ModelEntry, &Row)> {
-    let name = match state.focus {
-        Focus::Models => state.selected_model()?.name.clone(),
-        Focus::Loaded => state
-            .loaded_order()
-            .get(state.loaded_selected)?
-            .name
-            .clone(),
-    };
-    let i = state
-        .models
-        .iter()
-        .position(|m| same_model(&m.name, &name))?;
-    Some((state.models.get(i)?, state.rows.get(i)?))
+fn model_lines<'a>(
+    m: &ModelEntry,
+    r: &Row,
+    state: &State,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let mut lines: Vec<Line<'a>> = join_wrapped(&facts(m, state), " · ", width)
+        .into_iter()
+        .map(Line::raw)
+        .collect();
+    let show = state.show_for(m);
+    let fetched = show.is_some() || state.show_failed.contains(&State::show_key(m));
+    lines.push(Line::raw(first_fitting(need_text(&r.need, fetched), width)));
+    let (variants, style) = verdict_text(m, &r.verdict, state, theme);
+    lines.push(Line::styled(first_fitting(variants, width), style));
+    // Capabilities matter less than whether it fits: they come after.
+    let caps = show.map_or(&m.capabilities, |s| &s.capabilities);
+    if !caps.is_empty() {
+        let mut items: Vec<String> = caps.iter().map(|c| clean(c)).collect();
+        items[0] = format!("can: {}", items[0]);
+        for line in join_wrapped(&items, ", ", width) {
+            lines.push(Line::styled(line, theme.dim()));
+        }
+    }
+    lines
 }
 
-fn model_lines<'a>(m: &ModelEntry, r: &Row, state: &State, theme: &Theme) -> Vec<Line<'a>> {
+/// `llama · 8.0B · Q4_K_M · 32 layers · ctx 131072`, from `/api/show` when it
+/// answered, else from `/api/tags`.
+fn facts(m: &ModelEntry, state: &State) -> Vec<String> {
     let show = state.show_for(m);
-    let mut facts: Vec<String> = Vec::new();
     let family = prefer(show.map(|s| &s.family), &m.details.family);
     let params = prefer(show.map(|s| &s.parameter_size), &m.details.parameter_size);
     let quant = prefer(show.map(|s| &s.quantization), &m.details.quantization_level);
-    for f in [family, params, quant] {
-        if !f.is_empty() {
-            facts.push(clean(f));
-        }
-    }
+    let mut facts: Vec<String> = [family, params, quant]
+        .into_iter()
+        .filter(|f| !f.is_empty())
+        .map(|f| clean(f))
+        .collect();
     if let Some(s) = show {
         if !s.arch.name.is_empty() && s.arch.name != *family {
             facts.push(clean(&s.arch.name));
@@ -75,104 +91,138 @@ fn model_lines<'a>(m: &ModelEntry, r: &Row, state: &State, theme: &Theme) -> Vec
     let ctx = show
         .and_then(|s| s.arch.context_length)
         .or(m.details.context_length);
-    if let Some(c) = ctx {
-        facts.push(format!("ctx {c}"));
-    }
-    let mut lines = vec![Line::raw(facts.join(" · "))];
-    let caps = show.map_or(&m.capabilities, |s| &s.capabilities);
-    if !caps.is_empty() {
-        let caps: Vec<String> = caps.iter().map(|c| clean(c)).collect();
-        lines.push(Line::styled(
-            format!("can: {}", caps.join(", ")),
-            theme.dim(),
-        ));
-    }
-    let fetched = show.is_some() || state.show_failed.contains(&State::show_key(m));
-    lines.push(Line::raw(need_text(&r.need, fetched)));
-    lines.push(verdict_line(m, &r.verdict, state, theme));
-    lines
+    facts.extend(ctx.map(|c| format!("ctx {c}")));
+    facts
 }
 
-/// "needs 6.1 GB (4.9 file + 1.2 KV @4096)"
-pub fn need_text(need: &Need, fetched: bool) -> String {
-    let total = gb(need.bytes);
+/// "needs 6.1 GB (4.9 file + 1.2 KV @4096)", longest wording first.
+fn need_text(need: &Need, fetched: bool) -> Vec<String> {
+    let t = gb(need.bytes);
     match &need.source {
-        NeedSource::Override => format!("needs {total} (set in model_sizes)"),
-        NeedSource::Remote => "runs in the cloud: needs no local memory".into(),
+        NeedSource::Override => vec![
+            format!("needs {t} (set in model_sizes)"),
+            format!("needs {t} (configured)"),
+        ],
+        NeedSource::Remote => vec![
+            "runs in the cloud: needs no local memory".into(),
+            "runs in the cloud".into(),
+        ],
         NeedSource::Estimate {
             file,
             kv_cache,
             num_ctx,
         } => {
             let g = |b: &u64| format!("{:.1}", *b as f64 / 1e9);
-            format!(
-                "needs {total} ({} file + {} KV @{num_ctx})",
-                g(file),
-                g(kv_cache)
-            )
+            let (file, kv) = (g(file), g(kv_cache));
+            vec![
+                format!("needs {t} ({file} file + {kv} KV @{num_ctx})"),
+                format!("needs {t} ({file} + {kv} KV)"),
+                format!("needs {t}"),
+            ]
         }
-        NeedSource::FileSize if fetched => format!("needs ≥ {total} (file; KV size unknown)"),
-        NeedSource::FileSize => format!("needs ≥ {total} (file; reading details…)"),
+        NeedSource::FileSize if fetched => vec![
+            format!("needs ≥ {t} (file; KV size unknown)"),
+            format!("needs ≥ {t} (file only)"),
+        ],
+        NeedSource::FileSize => vec![
+            format!("needs ≥ {t} (file; reading details…)"),
+            format!("needs ≥ {t} (reading…)"),
+        ],
     }
 }
 
-fn verdict_line<'a>(m: &ModelEntry, v: &Verdict, state: &State, theme: &Theme) -> Line<'a> {
+/// Why it fits or not, longest wording first.
+fn verdict_text(
+    m: &ModelEntry,
+    v: &Verdict,
+    state: &State,
+    theme: &Theme,
+) -> (Vec<String>, ratatui::style::Style) {
     let free = gb(state.free_bytes());
     let buffer = gb(state.config.ram_buffer_bytes());
-    let (text, style) = match v {
-        Verdict::Loaded => {
-            let running = state.running.iter().find(|r| same_model(&r.name, &m.name));
-            let text = running.map_or("loaded".to_string(), |r| {
-                format!("loaded: {} in memory, {}", gb(r.size), r.processor())
-            });
-            (text, theme.accent())
-        }
+    match v {
+        Verdict::Loaded => (loaded_text(m, state), theme.accent()),
         Verdict::FitsGpu => {
-            let vram = state.memory.as_ref().map_or(0, |m| m.vram_free());
-            (
-                format!("fits in free VRAM ({} free)", gb(vram)),
-                theme.good(),
-            )
+            let vram = gb(state.memory.as_ref().map_or(0, |m| m.vram_free()));
+            let words = vec![
+                format!("fits in free VRAM ({vram} free)"),
+                format!("fits in VRAM ({vram} free)"),
+                "fits in VRAM".into(),
+            ];
+            (words, theme.good())
         }
-        Verdict::Fits => (
-            format!("fits · {free} free, {buffer} kept as buffer"),
-            theme.good(),
-        ),
+        Verdict::Fits => {
+            let words = vec![
+                format!("fits · {free} free, {buffer} kept as buffer"),
+                format!("fits · {free} free"),
+                "fits".into(),
+            ];
+            (words, theme.good())
+        }
         Verdict::FitsIfUnloaded { unload } => {
             let names: Vec<String> = unload.iter().map(|n| clean(n)).collect();
-            (
-                format!("{free} free → unload {} to fit", names.join(", ")),
-                theme.warn(),
-            )
+            let names = names.join(", ");
+            let words = vec![
+                format!("{free} free → unload {names} to fit"),
+                format!("unload {names} to fit"),
+            ];
+            (words, theme.warn())
         }
-        Verdict::NoFit { short_by } => (
-            format!(
-                "{free} free → short {} (with the {buffer} buffer) even with others unloaded",
-                gb(*short_by)
-            ),
-            theme.bad(),
-        ),
-    };
-    Line::styled(text, style)
+        Verdict::NoFit { short_by } => {
+            let short = gb(*short_by);
+            let words = vec![
+                format!(
+                    "{free} free → short {short} (with the {buffer} buffer) even with others unloaded"
+                ),
+                format!("{free} free → short {short} even with others unloaded"),
+                format!("short {short} even with others unloaded"),
+                format!("does not fit: short {short}"),
+            ];
+            (words, theme.bad())
+        }
+    }
+}
+
+/// "loaded: 6.1 GB in memory, 100% GPU", from `/api/ps`.
+fn loaded_text(m: &ModelEntry, state: &State) -> Vec<String> {
+    let running = state.running.iter().find(|r| same_model(&r.name, &m.name));
+    running.map_or(vec!["loaded".to_string()], |r| {
+        let (size, split) = (gb(r.size), r.processor());
+        vec![
+            format!("loaded: {size} in memory, {split}"),
+            format!("loaded: {size}, {split}"),
+            format!("loaded: {size}"),
+        ]
+    })
 }
 
 /// The selector's pick: the model on one line, why on the next.
-fn best_lines<'a>(state: &State, theme: &Theme) -> Vec<Line<'a>> {
+fn best_lines<'a>(state: &State, width: usize, theme: &Theme) -> Vec<Line<'a>> {
     let task = state.task.as_str();
+    let fit = |long: String, short: String| first_fitting(vec![long, short], width);
     match &state.best {
-        Some(Ok(p)) => vec![
-            Line::styled(
-                format!("▶ best for {task}: {}", clean(&p.model)),
-                theme.accent(),
-            ),
-            Line::styled(format!("  {}", clean(&p.reason)), theme.dim()),
-        ],
+        Some(Ok(p)) => {
+            let model = clean(&p.model);
+            vec![
+                Line::styled(
+                    fit(
+                        format!("▶ best for {task}: {model}"),
+                        format!("▶ best: {model}"),
+                    ),
+                    theme.accent(),
+                ),
+                Line::styled(format!("  {}", clean(&p.reason)), theme.dim()),
+            ]
+        }
         Some(Err(no)) => vec![Line::styled(
             format!("▶ no pick for {task}: {}", clean(&no.reason)),
             theme.dim(),
         )],
         None => vec![Line::styled(
-            format!("▶ best for {task}: waiting for data"),
+            fit(
+                format!("▶ best for {task}: waiting for data"),
+                "▶ best: waiting for data".into(),
+            ),
             theme.dim(),
         )],
     }

@@ -1,25 +1,11 @@
-//! Numbers and times as the dashboard prints them.
+//! Text in terminal cells: widths, cutting and padding, and the short `4.9G` form
+//! for table cells. Sizes and times in words are `crate::format`.
 
 use ratatui::text::Span;
 
-const GB: f64 = 1e9;
-
-/// `6.1 GB`, `42 GB` at 100 GB and more, `986 MB` below a gigabyte.
-pub fn gb(bytes: u64) -> String {
-    let b = bytes as f64;
-    if bytes == 0 {
-        "0 GB".into()
-    } else if b >= 100.0 * GB {
-        format!("{:.0} GB", b / GB)
-    } else if b >= GB {
-        format!("{:.1} GB", b / GB)
-    } else {
-        format!("{:.0} MB", b / 1e6)
-    }
-}
-
-/// Compact form for table cells: `6.1G`, `42G`, `986M`.
+/// Compact form for table cells: `6.1G`, `142G`, `986M`.
 pub fn gb_short(bytes: u64) -> String {
+    const GB: f64 = 1e9;
     let b = bytes as f64;
     if b >= 100.0 * GB {
         format!("{:.0}G", b / GB)
@@ -29,27 +15,6 @@ pub fn gb_short(bytes: u64) -> String {
         "0".into()
     } else {
         format!("{:.0}M", b / 1e6)
-    }
-}
-
-/// A keep-alive countdown: `4m 12s`, `1h 03m`, `12s`.
-pub fn countdown(secs: u64) -> String {
-    if secs >= 3600 {
-        format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60)
-    } else if secs >= 60 {
-        format!("{}m {:02}s", secs / 60, secs % 60)
-    } else {
-        format!("{secs}s")
-    }
-}
-
-/// How long something took: `3.2s`, `1m 05s`.
-pub fn elapsed_ms(ms: i64) -> String {
-    let ms = ms.max(0);
-    if ms < 60_000 {
-        format!("{:.1}s", ms as f64 / 1000.0)
-    } else {
-        countdown((ms / 1000) as u64)
     }
 }
 
@@ -95,21 +60,44 @@ pub fn pad_left(s: &str, w: usize) -> String {
     format!("{}{t}", " ".repeat(n))
 }
 
+/// `items` joined with `sep` on as few lines of `max` cells as they need, breaking
+/// only between items, never inside one (an item wider than a line is cut).
+pub fn join_wrapped(items: &[String], sep: &str, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for item in items {
+        match lines.last_mut() {
+            Some(line) if width(line) + width(sep) + width(item) <= max => {
+                line.push_str(sep);
+                line.push_str(item);
+            }
+            _ => lines.push(truncate(item, max)),
+        }
+    }
+    lines
+}
+
+/// The first of `variants` (longest first) that fits in `max` cells; else the last,
+/// to be wrapped by the caller.
+pub fn first_fitting(variants: Vec<String>, max: usize) -> String {
+    let last = variants.len().saturating_sub(1);
+    variants
+        .into_iter()
+        .enumerate()
+        .find(|(i, v)| *i == last || width(v) <= max)
+        .map(|(_, v)| v)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn sizes_and_times() {
-        assert_eq!(gb(6_120_000_000), "6.1 GB");
-        assert_eq!(gb(142_000_000_000), "142 GB");
-        assert_eq!(gb(986_000_000), "986 MB");
+    fn short_sizes() {
         assert_eq!(gb_short(4_900_000_000), "4.9G");
-        assert_eq!(countdown(252), "4m 12s");
-        assert_eq!(countdown(3780), "1h 03m");
-        assert_eq!(countdown(9), "9s");
-        assert_eq!(elapsed_ms(3_240), "3.2s");
-        assert_eq!(elapsed_ms(65_000), "1m 05s");
+        assert_eq!(gb_short(142_000_000_000), "142G");
+        assert_eq!(gb_short(986_000_000), "986M");
+        assert_eq!(gb_short(0), "0");
     }
 
     #[test]
@@ -119,5 +107,32 @@ mod tests {
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(pad_left("ab", 4), "  ab");
         assert_eq!(width(&truncate("模型模型模型", 5)), 5);
+    }
+
+    #[test]
+    fn wrapping_breaks_between_items_only() {
+        let items: Vec<String> = ["llama", "7B", "Q4_0", "32 layers", "ctx 16384"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            join_wrapped(&items, " · ", 38),
+            vec!["llama · 7B · Q4_0 · 32 layers", "ctx 16384"]
+        );
+        assert_eq!(join_wrapped(&items, " · ", 80).len(), 1);
+        assert_eq!(join_wrapped(&items[3..], " · ", 5), vec!["32 l…", "ctx …"]);
+    }
+
+    #[test]
+    fn the_longest_variant_that_fits_is_chosen() {
+        let v = || {
+            vec![
+                "a long way".to_string(),
+                "short".into(),
+                "x y z w v u".into(),
+            ]
+        };
+        assert_eq!(first_fitting(v(), 20), "a long way");
+        assert_eq!(first_fitting(v(), 6), "short");
+        assert_eq!(first_fitting(v(), 3), "x y z w v u");
     }
 }

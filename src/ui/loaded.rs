@@ -7,12 +7,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::{countdown, gb_short, pad, pad_left, width as width_of};
+use super::format::{first_fitting, gb_short, pad, pad_left, width as width_of};
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::state::{Focus, Op, OpKind};
+use crate::format::countdown_between;
 use crate::keepalive::PinStatus;
-use crate::names::same_model;
+use crate::keymap::Action;
 use crate::ollama::{Expiry, RunningModel};
 use crate::sanitize::clean;
 
@@ -20,11 +21,11 @@ const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 
 /// A spinner frame and the elapsed time of `op`, e.g. `⠹ 12s`.
 pub fn progress(op: &Op, state: &State) -> String {
-    let secs = (state.now.as_second() - op.started.as_second()).max(0) as u64;
+    let secs = (state.now.as_second() - op.started.as_second()).max(0) as usize;
     format!(
         "{} {}",
-        SPINNER[secs as usize % SPINNER.len()],
-        countdown(secs)
+        SPINNER[secs % SPINNER.len()],
+        countdown_between(op.started, state.now)
     )
 }
 
@@ -55,27 +56,42 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
             }
         })
         .collect();
+    lines.extend(not_loaded_lines(width, state, theme));
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Loads still on their way, pinned models the keeper is waiting on, or a hint
+/// when nothing is loaded at all.
+fn not_loaded_lines<'a>(width: usize, state: &State, theme: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
     for op in state.ops.iter().filter(|o| o.kind != OpKind::Unload) {
-        if !state.running.iter().any(|m| same_model(&m.name, &op.model)) {
+        if !state.is_loaded(&op.model) {
             lines.push(pending_line(op, width, state, theme));
         }
     }
     for (name, status) in state.keeper.statuses() {
-        let loaded = state.running.iter().any(|m| same_model(&m.name, name));
-        if !loaded && state.op_for(name).is_none() {
+        if !state.is_loaded(name) && state.op_for(name).is_none() {
             lines.push(pin_line(name, status, width, state, theme));
         }
     }
-    if lines.is_empty() {
+    if lines.is_empty() && state.running.is_empty() {
+        let key = state.keymap.hint(Action::Load);
+        let hint = first_fitting(
+            vec![
+                format!(" {key} loads the selected model"),
+                format!(" {key} loads a model"),
+            ],
+            width.saturating_sub(1),
+        );
         lines.push(Line::styled(" nothing loaded", theme.dim()));
-        lines.push(Line::styled(" Enter loads the selected model", theme.dim()));
+        lines.push(Line::styled(hint, theme.dim()));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    lines
 }
 
 /// `⠹ llama3.1:70b  loading… 12s`
 fn pending_line<'a>(op: &Op, width: usize, state: &State, theme: &Theme) -> Line<'a> {
-    let right = format!("{}… {}", op.kind.verb(), progress(op, state));
+    let right = format!("{}… {}", op.verb(), progress(op, state));
     let name_w = width.saturating_sub(right.chars().count() + 3);
     Line::from(vec![
         Span::raw(format!(" {} ", pad(&clean(&op.model), name_w))),
@@ -130,10 +146,7 @@ fn until(m: &RunningModel, state: &State, theme: &Theme) -> (String, ratatui::st
         Expiry::Forever => ("∞ pinned".into(), theme.pin()),
         Expiry::Stopping => ("stopping".into(), theme.warn()),
         Expiry::Unknown => ("?".into(), theme.dim()),
-        Expiry::At(t) => {
-            let secs = (t.as_second() - state.now.as_second()).max(0) as u64;
-            (countdown(secs), theme.good())
-        }
+        Expiry::At(t) => (countdown_between(state.now, t), theme.good()),
     }
 }
 
@@ -162,8 +175,13 @@ fn model_line<'a>(
 ) -> Line<'a> {
     let (until, style) = until(m, state, theme);
     let until = pad_left(&until, 9);
-    // Room for: pin symbol, name, size, split, context, until, eviction marker.
-    let mut right = pad_left(&gb_short(m.size), 6);
+    // Room for: pin symbol, name, size, split, context, until, eviction marker. The
+    // name comes first: below 30 cells the size goes (the details pane has it).
+    let mut right = if width >= 30 {
+        pad_left(&gb_short(m.size), 6)
+    } else {
+        String::new()
+    };
     let ctx = m.context_length.map(ctx_text).unwrap_or_default();
     if width >= 59 {
         right.push_str(&pad_left(&m.processor(), 17));

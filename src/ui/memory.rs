@@ -17,10 +17,14 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let block = pane(Line::styled(" Memory ", theme.bold()), false, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    frame.render_widget(Paragraph::new(lines(state, inner, theme)), inner);
+}
+
+/// What the pane shows inside its border. Also how `update` tells whether a new
+/// reading changes anything on screen.
+pub fn lines(state: &State, inner: Rect, theme: &Theme) -> Vec<Line<'static>> {
     let Some(mem) = &state.memory else {
-        let text = Line::styled(" reading memory…", theme.dim());
-        frame.render_widget(Paragraph::new(text), inner);
-        return;
+        return vec![Line::styled(" reading memory…", theme.dim())];
     };
     let width = inner.width as usize;
     let mut lines = gauges(mem, state.config.ram_buffer_bytes(), width, theme);
@@ -40,10 +44,23 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
         }
         lines.push(chart::marks(&state.history, state.now, width).style(theme.warn()));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    lines
 }
 
-fn gauges<'a>(mem: &MemorySnapshot, buffer: u64, width: usize, theme: &Theme) -> Vec<Line<'a>> {
+/// `free 18.0G · buffer 2.0G`, shortened to what fits in `width` cells.
+fn free_line(available: u64, buffer: u64, width: usize) -> String {
+    let (free, buffer) = (gb_short(available), gb_short(buffer));
+    [
+        format!(" free {free} · buffer {buffer}"),
+        format!(" free {free} · buf {buffer}"),
+        format!(" free {free}"),
+    ]
+    .into_iter()
+    .find(|t| t.chars().count() <= width)
+    .unwrap_or_default()
+}
+
+fn gauges(mem: &MemorySnapshot, buffer: u64, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![gauge(
         "RAM",
         mem.ram_used,
@@ -53,11 +70,7 @@ fn gauges<'a>(mem: &MemorySnapshot, buffer: u64, width: usize, theme: &Theme) ->
         theme,
     )];
     lines.push(Line::styled(
-        format!(
-            " free {} · buffer {}",
-            gb_short(mem.ram_available),
-            gb_short(buffer)
-        ),
+        free_line(mem.ram_available, buffer, width),
         theme.dim(),
     ));
     if mem.swap_total > 0 {
@@ -88,14 +101,14 @@ fn gauges<'a>(mem: &MemorySnapshot, buffer: u64, width: usize, theme: &Theme) ->
 }
 
 /// `RAM  ████▒▒░░░░ 18.2/32G`: █ used, ▒ the buffer kept free, ░ free.
-fn gauge<'a>(
+fn gauge(
     label: &str,
     used: u64,
     buffer: u64,
     total: u64,
     width: usize,
     theme: &Theme,
-) -> Line<'a> {
+) -> Line<'static> {
     let value = format!(
         " {}/{}",
         gb_short(used).trim_end_matches('G'),

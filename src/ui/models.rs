@@ -2,10 +2,10 @@
 //! models cost no more than a screenful.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::format::{gb_short, pad, pad_left};
 use super::layout::Areas;
@@ -55,7 +55,8 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let header = Rect { height: 1, ..inner };
     frame.render_widget(Paragraph::new(header_line(&cols, theme)), header);
     if let Some(lines) = empty_text(state, theme) {
-        frame.render_widget(Paragraph::new(lines), body);
+        let text = Paragraph::new(lines).wrap(Wrap { trim: false });
+        frame.render_widget(text, body.inner(Margin::new(1, 0)));
         return;
     }
     let best = match &state.best {
@@ -170,18 +171,7 @@ fn row_line<'a>(
     if cols.quant {
         spans.push(Span::raw(format!(" {}", pad(&clean(quant), 7))));
     }
-    let size = if m.is_remote() {
-        "cloud".into()
-    } else {
-        gb_short(m.size)
-    };
-    // "~" marks a need that is only the file size: the KV cache is not known yet.
-    let approx = if r.need.source == NeedSource::FileSize {
-        "~"
-    } else {
-        ""
-    };
-    let need = format!("{approx}{}", gb_short(r.need.bytes));
+    let (size, need) = size_and_need(m, r);
     if cols.size {
         spans.push(Span::raw(pad_left(&size, 7)));
     }
@@ -191,7 +181,23 @@ fn row_line<'a>(
     Line::from(spans)
 }
 
-/// What the table says when it has no rows to show.
+/// The SIZE and NEED cells: `4.9G`, `cloud`; `~4.9G` when the need is only the file
+/// size because the KV cache is not known yet.
+fn size_and_need(m: &ModelEntry, r: &Row) -> (String, String) {
+    let size = if m.is_remote() {
+        "cloud".into()
+    } else {
+        gb_short(m.size)
+    };
+    let approx = if r.need.source == NeedSource::FileSize {
+        "~"
+    } else {
+        ""
+    };
+    (size, format!("{approx}{}", gb_short(r.need.bytes)))
+}
+
+/// What the table says when it has no rows to show (wrapped to the pane).
 fn empty_text<'a>(state: &State, theme: &Theme) -> Option<Vec<Line<'a>>> {
     if !state.view.is_empty() {
         return None;
@@ -199,22 +205,23 @@ fn empty_text<'a>(state: &State, theme: &Theme) -> Option<Vec<Line<'a>>> {
     let lines = if let (false, Connection::Unreachable { .. }) = (state.tags_loaded, &state.conn) {
         vec![
             Line::styled(
-                format!(" Ollama is not answering at {}", state.host_label),
+                format!("Ollama is not answering at {}", clean(&state.host_label)),
                 theme.bad(),
             ),
-            Line::raw(" Start it with `ollama serve`."),
-            Line::styled(" This screen reconnects by itself.", theme.dim()),
+            Line::raw("Start it with `ollama serve`."),
+            Line::styled("It reconnects by itself.", theme.dim()),
         ]
     } else if !state.tags_loaded {
-        vec![Line::styled(" asking Ollama for its models…", theme.dim())]
+        vec![Line::styled("asking Ollama for its models…", theme.dim())]
     } else if state.models.is_empty() {
         vec![
-            Line::raw(" No models installed yet."),
-            Line::styled(" Pull one with `ollama pull llama3.2`.", theme.dim()),
+            Line::raw("No models installed yet."),
+            Line::raw("Pull one, for example:"),
+            Line::styled("  ollama pull llama3.2", theme.dim()),
         ]
     } else {
         vec![Line::styled(
-            format!(" no model matches “{}” (Esc clears)", clean(&state.filter)),
+            format!("no model matches “{}” (Esc clears)", clean(&state.filter)),
             theme.dim(),
         )]
     };

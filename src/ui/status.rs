@@ -3,14 +3,16 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::{countdown, truncate, width};
+use super::format::{truncate, width};
 use super::loaded::progress;
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::state::Connection;
+use crate::format::countdown_between;
 use crate::keymap::Action;
 use crate::sanitize::clean;
 
@@ -26,11 +28,13 @@ fn connection<'a>(state: &State, theme: &Theme) -> Span<'a> {
         Connection::Connected => Span::styled(" ● connected", theme.good()),
         Connection::Slow { .. } => Span::styled(" ◐ slow to answer", theme.warn()),
         Connection::Unreachable { retry_at, .. } => {
-            let secs = (retry_at.as_second() - state.now.as_second()).max(0) as u64;
-            let text = if secs == 0 {
+            let text = if *retry_at <= state.now {
                 " ✗ unreachable · retrying".to_string()
             } else {
-                format!(" ✗ unreachable · retry in {}", countdown(secs))
+                format!(
+                    " ✗ unreachable · retry in {}",
+                    countdown_between(state.now, *retry_at)
+                )
             };
             Span::styled(text, theme.bad())
         }
@@ -52,19 +56,7 @@ fn first_line<'a>(state: &State, theme: &Theme, w: usize) -> Line<'a> {
             theme.accent(),
         ));
     }
-    let op = state.ops.first().map(|op| {
-        let more = match state.ops.len() {
-            1 => String::new(),
-            n => format!(" (+{})", n - 1),
-        };
-        let text = format!(
-            " │ {} {} {}{more}",
-            op.kind.verb(),
-            clean(&op.model),
-            progress(op, state)
-        );
-        Span::styled(text, theme.warn())
-    });
+    let op = op_span(state, theme);
     // Progress and task matter more than the version and host: those go first
     // when the line is short.
     let essential: usize = conn.width()
@@ -84,6 +76,22 @@ fn first_line<'a>(state: &State, theme: &Theme, w: usize) -> Line<'a> {
     spans.extend(task);
     spans.extend(op);
     clip(spans, w)
+}
+
+/// The first operation in flight, with a count of the others.
+fn op_span<'a>(state: &State, theme: &Theme) -> Option<Span<'a>> {
+    let op = state.ops.first()?;
+    let more = match state.ops.len() {
+        1 => String::new(),
+        n => format!(" (+{})", n - 1),
+    };
+    let text = format!(
+        " │ {} {} {}{more}",
+        op.verb(),
+        clean(&op.model),
+        progress(op, state)
+    );
+    Some(Span::styled(text, theme.warn()))
 }
 
 /// Key hints, as many as fit in `room` cells.
@@ -131,8 +139,6 @@ fn second_line<'a>(state: &State, theme: &Theme, w: usize) -> Line<'a> {
         Span::styled(hints, theme.dim()),
     ])
 }
-
-use ratatui::style::Style;
 
 /// Cuts a line of spans to `w` cells.
 fn clip(spans: Vec<Span<'_>>, w: usize) -> Line<'_> {

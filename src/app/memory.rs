@@ -1,0 +1,84 @@
+//! Memory readings: into the history, into the verdicts, and onto the screen only
+//! when something drawn changes at the precision it is drawn (RAM "used" moves by
+//! kilobytes every second; the gauges show tenths of a gigabyte).
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use ratatui::layout::{Margin, Rect};
+
+use super::derive;
+use super::state::State;
+use crate::fit::Verdict;
+use crate::format::gb;
+use crate::memory::{MemorySnapshot, Sample};
+use crate::select::{NoPick, Pick};
+use crate::ui::layout::Areas;
+use crate::ui::theme::Theme;
+
+pub fn on_memory(state: &mut State, snapshot: MemorySnapshot) {
+    let before = Shown::of(state);
+    state
+        .history
+        .push(Sample::from_snapshot(state.now, &snapshot));
+    state.memory = Some(snapshot);
+    derive::refresh(state);
+    let pane = pane_digest(state);
+    if pane != state.memory_drawn || Shown::of(state) != before {
+        state.memory_drawn = pane;
+        state.dirty = true;
+    }
+}
+
+/// Where the memory pane draws inside its border at the current size; kept in the
+/// state because solving the layout costs more than the rest of a reading.
+pub fn pane_area(state: &State) -> Rect {
+    let screen = Rect::new(0, 0, state.size.0, state.size.1);
+    Areas::new(screen).map_or(Rect::default(), |a| a.memory.inner(Margin::new(1, 1)))
+}
+
+/// A digest of the memory pane as it would be drawn now (gauges, chart columns and
+/// marks), so a reading that moves nothing on screen costs no frame.
+pub fn pane_digest(state: &State) -> u64 {
+    let inner = state.memory_area;
+    if inner.is_empty() {
+        return 0;
+    }
+    let lines = crate::ui::memory::lines(state, inner, &Theme::new(state.color));
+    let mut h = DefaultHasher::new();
+    lines.hash(&mut h);
+    h.finish()
+}
+
+/// What the other panes show that follows the memory: free figures, each row's
+/// verdict and the best pick, in the words and precision they are printed.
+#[derive(Debug, PartialEq)]
+struct Shown {
+    free: String,
+    vram_free: String,
+    verdicts: Vec<(u8, String)>,
+    best: Option<Result<Pick, NoPick>>,
+}
+
+impl Shown {
+    fn of(state: &State) -> Shown {
+        let vram = state.memory.as_ref().map_or(0, MemorySnapshot::vram_free);
+        let verdicts = state
+            .rows
+            .iter()
+            .map(|r| {
+                let detail = match &r.verdict {
+                    Verdict::NoFit { short_by } => gb(*short_by),
+                    Verdict::FitsIfUnloaded { unload } => unload.join(","),
+                    _ => String::new(),
+                };
+                (derive::verdict_rank(&r.verdict), detail)
+            })
+            .collect();
+        Shown {
+            free: gb(state.free_bytes()),
+            vram_free: gb(vram),
+            verdicts,
+            best: state.best.clone(),
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! Key parsing, defaults and overrides.
+
+use super::*;
+use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+
+fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+    let mut e = KeyEvent::new(code, mods);
+    e.kind = KeyEventKind::Press;
+    e
+}
+
+#[test]
+fn parses_key_strings() {
+    let k = Key::parse("ctrl-c").expect("ctrl-c parses");
+    assert!(k.ctrl);
+    assert_eq!(k.code, KeyCodeOrd::Char('c'));
+    assert_eq!(
+        Key::parse("PgDn").map(|k| k.code),
+        Some(KeyCodeOrd::Named(Named::PageDown))
+    );
+    assert_eq!(Key::parse("-").map(|k| k.code), Some(KeyCodeOrd::Char('-')));
+    assert_eq!(Key::parse("G").map(|k| k.code), Some(KeyCodeOrd::Char('G')));
+    assert_eq!(Key::parse("f5").map(|k| k.code), Some(KeyCodeOrd::F(5)));
+    assert!(Key::parse("hyper-x").is_none());
+    assert!(Key::parse("f13").is_none());
+}
+
+#[test]
+fn defaults_and_overrides() {
+    let mut over = BTreeMap::new();
+    over.insert("x".to_string(), "unload".to_string());
+    over.insert("ctrl-c".to_string(), "help".to_string());
+    over.insert("zz".to_string(), "quit".to_string());
+    over.insert("y".to_string(), "explode".to_string());
+    let (map, warnings) = KeyMap::with_overrides(&over);
+    let x = ev(KeyCode::Char('x'), KeyModifiers::NONE);
+    assert_eq!(map.action(&x), Some(Action::Unload));
+    let u = ev(KeyCode::Char('u'), KeyModifiers::NONE);
+    assert_eq!(map.action(&u), Some(Action::Unload));
+    let cc = ev(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(map.action(&cc), Some(Action::Quit));
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(map.keys_for(Action::Unload).contains(&"x".to_string()));
+}
+
+#[test]
+fn every_action_has_a_default_key() {
+    let map = KeyMap::default();
+    for a in Action::ALL {
+        assert!(!map.keys_for(a).is_empty(), "{a:?} has no key");
+    }
+}
