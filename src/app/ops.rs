@@ -20,25 +20,29 @@ fn confirm_if_short(state: &mut State, name: &str, pin: bool) -> bool {
     let Some((_, row)) = state.model_row(name) else {
         return false;
     };
-    let Verdict::NoFit { .. } = row.verdict else {
+    let Verdict::NoFit { short_by } = row.verdict else {
         return false;
     };
     let need = row.need.bytes;
     let verb = if pin { "Pin" } else { "Load" };
-    let free = state.free_bytes();
-    let short = if need > free {
-        format!("short {}", gb(need - free))
+    // The same figure as the table's ✗ column: it counts the buffer and what
+    // unloading every unpinned model would free.
+    let others = state
+        .running
+        .iter()
+        .any(|m| !state.config.is_pinned(&m.name) && !same_model(&m.name, name));
+    let after = if others {
+        " even with the other unpinned models unloaded"
     } else {
-        format!(
-            "less than the {} buffer left",
-            gb(state.config.ram_buffer_bytes())
-        )
+        ""
     };
     let text = format!(
-        "{} needs {}, {} free — {short}. {verb} anyway? y/n",
+        "{} needs {}, {} free ({} kept spare) — short {}{after}. {verb} anyway? y/n",
         clean(name),
         gb(need),
-        gb(free),
+        gb(state.free_bytes()),
+        gb(state.config.ram_buffer_bytes()),
+        gb(short_by),
     );
     state.confirm = Some(Confirm {
         model: name.to_string(),
