@@ -142,7 +142,18 @@ pub fn select_best_model(
         )
     });
     let room = room(memory, buffer);
-    if let Some(r) = ranked.iter().find(|r| r.verdict == Verdict::Loaded) {
+    // (1) A loaded model wins, unless a model of a kind the task wants more fits
+    // (a loaded chat model does not beat a code model that fits, for code).
+    let class = |r: &Ranked<'_, '_>| rank::class(task, r.cand, &config.tasks);
+    let wanted = ranked
+        .iter()
+        .filter(|r| r.verdict.fits_now())
+        .map(class)
+        .min();
+    if let Some(r) = ranked
+        .iter()
+        .find(|r| r.verdict == Verdict::Loaded && Some(class(r)) == wanted)
+    {
         let reason = format!("{} is already loaded", clean(&r.cand.entry.name));
         return Ok(pick(r, reason));
     }

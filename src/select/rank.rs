@@ -45,7 +45,7 @@ fn squash(s: &str) -> String {
         .collect()
 }
 
-fn is_code(c: &Candidate<'_>, prefs: &TaskPrefs) -> bool {
+pub fn is_code(c: &Candidate<'_>, prefs: &TaskPrefs) -> bool {
     let name = c.entry.name.to_lowercase();
     prefs
         .code_patterns
@@ -78,6 +78,17 @@ pub fn tier(task: Task, c: &Candidate<'_>, prefs: &TaskPrefs) -> usize {
         Task::Code | Task::Debug => 1 + family,
         Task::General if is_code(c, prefs) => n + 1,
         Task::General => family,
+    }
+}
+
+/// The kind of model the task asks for first (0) or falls back to (1): code models
+/// for Code/Debug, general ones for General. A loaded model wins only when no model
+/// of a more wanted kind fits.
+pub fn class(task: Task, c: &Candidate<'_>, prefs: &TaskPrefs) -> u8 {
+    match task {
+        Task::Embedding => 0,
+        Task::Code | Task::Debug => u8::from(!is_code(c, prefs)),
+        Task::General => u8::from(is_code(c, prefs)),
     }
 }
 

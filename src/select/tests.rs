@@ -153,6 +153,26 @@ fn hierarchy_rungs() {
             ..case("of several loaded, the best ranked", Task::General, 64.0)
         },
         Case {
+            loaded: vec![running("llama3.1:8b", 5.5)],
+            want: Ok(("qwen2.5-coder:32b", "best code model that fits")),
+            ..case(
+                "a loaded chat model does not beat a code model that fits",
+                Task::Code,
+                64.0,
+            )
+        },
+        Case {
+            models: only(&["llama3.1:8b", "qwen2.5-coder:32b"]),
+            loaded: vec![running("llama3.1:8b", 5.5)],
+            want: Ok(("llama3.1:8b", "llama3.1:8b is already loaded")),
+            ..case("but it wins when no code model fits", Task::Code, 8.0)
+        },
+        Case {
+            loaded: vec![running("qwen2.5-coder:7b", 5.0)],
+            want: Ok(("qwen2.5-coder:7b", "already loaded")),
+            ..case("a loaded code model wins for code", Task::Code, 64.0)
+        },
+        Case {
             loaded: vec![running("nomic-embed-text:latest", 0.3)],
             want: Ok(("llama3.1:8b-instruct-q8_0", "best general model")),
             ..case(
