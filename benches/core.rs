@@ -1,5 +1,7 @@
 //! Figures for the pure core: `fit::verdict` and `select_best_model` over 300
-//! installed models, with three models loaded.
+//! installed models, with three models loaded; and for the dashboard's hot paths with
+//! the same models: a whole frame drawn at 120×40, and `update` for the messages that
+//! arrive while idle (an unchanged /api/ps poll, an unchanged memory reading).
 
 use std::hint::black_box;
 
@@ -132,5 +134,50 @@ fn bench_select(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_verdict, bench_select);
+/// A dashboard state holding the 300 models, three of them loaded.
+fn dashboard_state(models: &[ModelEntry]) -> model_orchestrator::app::State {
+    use model_orchestrator::app::{self, Msg};
+    let now = jiff::Timestamp::now();
+    let mut state = app::State::new(Config::default(), "127.0.0.1:11434".into(), now);
+    app::start(&mut state);
+    for msg in [
+        Msg::Resize(120, 40),
+        Msg::Version(Ok("0.12.6".into())),
+        Msg::Tags(Ok(models.to_vec())),
+        Msg::Ps(Ok(loaded(models))),
+        Msg::Memory(memory()),
+    ] {
+        app::update(&mut state, msg);
+    }
+    state
+}
+
+fn bench_dashboard(c: &mut Criterion) {
+    use model_orchestrator::app::{self, Msg};
+    let models = models();
+    let mut state = dashboard_state(&models);
+    let backend = ratatui::backend::TestBackend::new(120, 40);
+    let mut terminal = match ratatui::Terminal::new(backend) {
+        Ok(t) => t,
+        Err(e) => panic!("test backend: {e}"),
+    };
+    c.bench_function("draw a whole frame, 120×40, 300 models", |b| {
+        b.iter(|| {
+            // A cleared buffer each time: the full cost, not ratatui's diff.
+            terminal.clear().ok();
+            terminal
+                .draw(|f| model_orchestrator::ui::draw(f, black_box(&state)))
+                .ok();
+        })
+    });
+    let ps = loaded(&models);
+    c.bench_function("update: unchanged /api/ps poll, 300 models", |b| {
+        b.iter(|| black_box(app::update(&mut state, Msg::Ps(Ok(ps.clone())))))
+    });
+    c.bench_function("update: unchanged memory reading, 300 models", |b| {
+        b.iter(|| black_box(app::update(&mut state, Msg::Memory(memory()))))
+    });
+}
+
+criterion_group!(benches, bench_verdict, bench_select, bench_dashboard);
 criterion_main!(benches);
