@@ -4,16 +4,15 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, eyre};
 use model_orchestrator::cli::{Cli, Command};
+use model_orchestrator::commands;
 use model_orchestrator::config::{self, Config};
 use model_orchestrator::dashboard::{self, DashboardOptions};
 use model_orchestrator::headless;
 use model_orchestrator::host;
-use model_orchestrator::inventory::{self, Inventory};
-use model_orchestrator::memory::{LazySystemMemory, MemorySnapshot, MemorySource, SystemMemory};
-use model_orchestrator::ollama::{Client, OllamaError};
-use model_orchestrator::report;
+use model_orchestrator::memory::LazySystemMemory;
+use model_orchestrator::ollama::Client;
 use model_orchestrator::sim;
 
 fn main() -> ExitCode {
@@ -88,7 +87,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             .await?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Memory { json }) => memory(json),
+        Some(Command::Memory { json }) => commands::memory(json),
         Some(Command::Load { name, keep_alive }) => Ok(headless::report(
             headless::load(&client, &config, &name, keep_alive).await,
         )),
@@ -106,42 +105,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             headless::keep(client, config, config_path, memory).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::List { json }) => list(&client, &config, json).await,
-        Some(Command::Ps { json }) => ps(&client, &config, json).await,
-        Some(Command::Select { task, json }) => select(&client, &config, task, json).await,
-        Some(Command::Sim(_)) => Ok(ExitCode::SUCCESS),
-    }
-}
-
-async fn fetch(client: &Client) -> Result<Inventory> {
-    inventory::fetch(client)
-        .await
-        .map_err(|e| explain(client, e))
-}
-
-/// Turns a client error into a message that tells the user what to do.
-fn explain(client: &Client, e: OllamaError) -> color_eyre::Report {
-    if matches!(
-        e,
-        OllamaError::Unreachable { .. } | OllamaError::Timeout { .. }
-    ) {
-        eyre!(
-            "{e}\nIs Ollama running at {}? Start it with `ollama serve`, point --host or OLLAMA_HOST at it, or try `model-orchestrator --demo`.",
-            client.base_url()
-        )
-    } else {
-        eyre!(e.plain())
-    }
-}
-
-/// One reading of this machine's memory; without sysinfo support, zeros (and a note).
-fn memory_now() -> MemorySnapshot {
-    match model_orchestrator::memory::SystemMemory::new() {
-        Ok(mut m) => m.read(),
-        Err(e) => {
-            eprintln!("model-orchestrator: cannot read memory: {e}");
-            MemorySnapshot::default()
+        Some(Command::List { json }) => commands::list(&client, &config, json).await,
+        Some(Command::Ps { json }) => commands::ps(&client, &config, json).await,
+        Some(Command::Select { task, json }) => {
+            commands::select(&client, &config, task, json).await
         }
+        Some(Command::Sim(_)) => Ok(ExitCode::SUCCESS),
     }
 }
 
@@ -168,108 +137,4 @@ async fn demo(config: Config, config_warning: Option<String>) -> Result<ExitCode
     .await;
     server.shutdown().await;
     result.map(|()| ExitCode::SUCCESS)
-}
-
-fn memory(json: bool) -> Result<ExitCode> {
-    let snap = match SystemMemory::new() {
-        Ok(mut m) => m.read(),
-        Err(e) => return Err(eyre!("cannot read memory: {e}")),
-    };
-    if json {
-        let gpus: Vec<_> = snap
-            .gpus
-            .iter()
-            .map(|g| {
-                serde_json::json!({
-                    "name": g.name, "total": g.total, "used": g.used, "free": g.free()
-                })
-            })
-            .collect();
-        print_json(&serde_json::json!({
-            "ram_total": snap.ram_total,
-            "ram_available": snap.ram_available,
-            "ram_used": snap.ram_used,
-            "swap_total": snap.swap_total,
-            "swap_used": snap.swap_used,
-            "gpus": gpus,
-        }))?;
-    } else {
-        use model_orchestrator::format::human_bytes as hb;
-        println!(
-            "RAM    {} available of {} ({} used)",
-            hb(snap.ram_available),
-            hb(snap.ram_total),
-            hb(snap.ram_used)
-        );
-        println!(
-            "swap   {} used of {}",
-            hb(snap.swap_used),
-            hb(snap.swap_total)
-        );
-        if snap.gpus.is_empty() {
-            println!("GPU    none found (NVIDIA through NVML, AMD through sysfs)");
-        }
-        for g in &snap.gpus {
-            println!(
-                "GPU    {}: {} free of {} ({} used)",
-                model_orchestrator::sanitize::clean(&g.name),
-                hb(g.free()),
-                hb(g.total),
-                hb(g.used)
-            );
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).wrap_err("cannot write JSON")?;
-    println!("{text}");
-    Ok(())
-}
-
-async fn list(client: &Client, config: &Config, json: bool) -> Result<ExitCode> {
-    let inv = fetch(client).await?;
-    let rows = report::model_rows(&inv, &memory_now(), config);
-    if json {
-        print_json(&rows)?;
-    } else {
-        print!("{}", report::list_table(&rows, jiff::Timestamp::now()));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn ps(client: &Client, config: &Config, json: bool) -> Result<ExitCode> {
-    let inv = fetch(client).await?;
-    let now = jiff::Timestamp::now();
-    let rows = report::running_rows(&inv, config, now);
-    if json {
-        print_json(&rows)?;
-    } else {
-        print!("{}", report::ps_table(&rows, now));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn select(
-    client: &Client,
-    config: &Config,
-    task: model_orchestrator::select::Task,
-    json: bool,
-) -> Result<ExitCode> {
-    let inv = fetch(client).await?;
-    let result = report::select(task, &inv, &memory_now(), config);
-    let row = report::select_row(task, &result);
-    if json {
-        print_json(&row)?;
-    } else if let Some(model) = &row.model {
-        println!("{model}\n{}", row.reason);
-    } else {
-        eprintln!("nothing fits for {}: {}", task.as_str(), row.reason);
-    }
-    Ok(if result.is_ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
 }

@@ -1,0 +1,148 @@
+//! The read-only commands: `list`, `ps`, `select` and `memory`, printed as text
+//! tables or JSON.
+
+use std::process::ExitCode;
+
+use color_eyre::eyre::{Result, WrapErr, eyre};
+
+use crate::config::Config;
+use crate::inventory::{self, Inventory};
+use crate::memory::{MemorySnapshot, MemorySource, SystemMemory};
+use crate::ollama::{Client, OllamaError};
+use crate::report;
+
+async fn fetch(client: &Client) -> Result<Inventory> {
+    inventory::fetch(client)
+        .await
+        .map_err(|e| explain(client, e))
+}
+
+/// Turns a client error into a message that tells the user what to do.
+fn explain(client: &Client, e: OllamaError) -> color_eyre::Report {
+    if matches!(
+        e,
+        OllamaError::Unreachable { .. } | OllamaError::Timeout { .. }
+    ) {
+        eyre!(
+            "{e}\nIs Ollama running at {}? Start it with `ollama serve`, point --host or OLLAMA_HOST at it, or try `model-orchestrator --demo`.",
+            client.base_url()
+        )
+    } else {
+        eyre!(e.plain())
+    }
+}
+
+/// One reading of this machine's memory; without sysinfo support, zeros (and a note).
+fn memory_now() -> MemorySnapshot {
+    match crate::memory::SystemMemory::new() {
+        Ok(mut m) => m.read(),
+        Err(e) => {
+            eprintln!("model-orchestrator: cannot read memory: {e}");
+            MemorySnapshot::default()
+        }
+    }
+}
+
+pub fn memory(json: bool) -> Result<ExitCode> {
+    let snap = match SystemMemory::new() {
+        Ok(mut m) => m.read(),
+        Err(e) => return Err(eyre!("cannot read memory: {e}")),
+    };
+    if json {
+        let gpus: Vec<_> = snap
+            .gpus
+            .iter()
+            .map(|g| {
+                serde_json::json!({
+                    "name": g.name, "total": g.total, "used": g.used, "free": g.free()
+                })
+            })
+            .collect();
+        print_json(&serde_json::json!({
+            "ram_total": snap.ram_total,
+            "ram_available": snap.ram_available,
+            "ram_used": snap.ram_used,
+            "swap_total": snap.swap_total,
+            "swap_used": snap.swap_used,
+            "gpus": gpus,
+        }))?;
+    } else {
+        use crate::format::human_bytes as hb;
+        println!(
+            "RAM    {} available of {} ({} used)",
+            hb(snap.ram_available),
+            hb(snap.ram_total),
+            hb(snap.ram_used)
+        );
+        println!(
+            "swap   {} used of {}",
+            hb(snap.swap_used),
+            hb(snap.swap_total)
+        );
+        if snap.gpus.is_empty() {
+            println!("GPU    none found (NVIDIA through NVML, AMD through sysfs)");
+        }
+        for g in &snap.gpus {
+            println!(
+                "GPU    {}: {} free of {} ({} used)",
+                crate::sanitize::clean(&g.name),
+                hb(g.free()),
+                hb(g.total),
+                hb(g.used)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).wrap_err("cannot write JSON")?;
+    println!("{text}");
+    Ok(())
+}
+
+pub async fn list(client: &Client, config: &Config, json: bool) -> Result<ExitCode> {
+    let inv = fetch(client).await?;
+    let rows = report::model_rows(&inv, &memory_now(), config);
+    if json {
+        print_json(&rows)?;
+    } else {
+        print!("{}", report::list_table(&rows, jiff::Timestamp::now()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn ps(client: &Client, config: &Config, json: bool) -> Result<ExitCode> {
+    let inv = fetch(client).await?;
+    let now = jiff::Timestamp::now();
+    let rows = report::running_rows(&inv, config, now);
+    if json {
+        print_json(&rows)?;
+    } else {
+        print!("{}", report::ps_table(&rows, now));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn select(
+    client: &Client,
+    config: &Config,
+    task: crate::select::Task,
+    json: bool,
+) -> Result<ExitCode> {
+    let inv = fetch(client).await?;
+    let result = report::select(task, &inv, &memory_now(), config);
+    let row = report::select_row(task, &result);
+    if json {
+        print_json(&row)?;
+    } else if let Some(model) = &row.model {
+        println!("{model}\n{}", row.reason);
+    } else {
+        eprintln!("nothing fits for {}: {}", task.as_str(), row.reason);
+    }
+    Ok(if result.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
