@@ -162,3 +162,26 @@ async fn a_closed_port_is_unreachable_and_names_the_url() {
     assert!(matches!(e, OllamaError::Unreachable { .. }), "{e:?}");
     assert!(e.to_string().contains(&url));
 }
+
+#[tokio::test]
+async fn https_addresses_are_accepted_and_fail_plainly_when_nothing_answers() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let c = Client::new(&format!("https://127.0.0.1:{port}/ollama")).expect("https client");
+    assert_eq!(c.base_url(), format!("https://127.0.0.1:{port}/ollama"));
+    let e = c.version().await.expect_err("nothing listens");
+    assert!(matches!(e, OllamaError::Unreachable { .. }), "{e:?}");
+    assert!(e.to_string().contains("/ollama/api/version"), "{e}");
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_is_an_error_not_a_hang() {
+    let (url, _) = start(false).await;
+    let c = Client::new(&url.replace("http://", "https://")).expect("https client");
+    let e = tokio::time::timeout(std::time::Duration::from_secs(15), c.version())
+        .await
+        .expect("no hang")
+        .expect_err("TLS to a plain server fails");
+    assert!(e.is_connection(), "{e:?}");
+}

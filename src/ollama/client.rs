@@ -33,11 +33,9 @@ impl Client {
     }
 
     pub fn with_timeouts(base: &str, connect: Duration, quick: Duration) -> Result<Self> {
-        if base.starts_with("https://") {
-            return Err(OllamaError::Config(format!(
-                "{base}: https is not supported by this build; point it at the plain http address of Ollama"
-            )));
-        }
+        // TLS (for a server behind an https proxy) uses ring through rustls; the
+        // provider is process-wide and installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .connect_timeout(connect)
             .pool_idle_timeout(Duration::from_secs(30))
