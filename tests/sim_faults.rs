@@ -126,7 +126,7 @@ async fn down_is_unreachable_and_back_up_on_the_same_port() {
 #[tokio::test]
 async fn faults_spare_the_admin_routes_and_the_log_records_what_was_sent() {
     let (s, client) = setup().await;
-    let http = reqwest::Client::new();
+    let http = model_orchestrator::ollama::client::raw_http();
     let admin = |path: &str| format!("{}/_sim/{path}", s.url());
     let r = http
         .post(admin("fault"))
@@ -197,7 +197,7 @@ async fn restart_forgets_and_another_client_can_undo_a_pin() {
 
     // The same over HTTP.
     bounded(client.pin("gemma2:9b")).await.expect("pin");
-    let http = reqwest::Client::new();
+    let http = model_orchestrator::ollama::client::raw_http();
     http.post(format!("{}/_sim/keep_alive", s.url()))
         .json(&json!({ "model": "gemma2:9b", "keep_alive": "5m" }))
         .send()

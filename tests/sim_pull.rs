@@ -10,7 +10,7 @@ async fn server() -> SimHandle {
 }
 
 async fn send(s: &SimHandle, method: reqwest::Method, path: &str, body: Value) -> (u16, String) {
-    let resp = reqwest::Client::new()
+    let resp = model_orchestrator::ollama::client::raw_http()
         .request(method, format!("{}{path}", s.url()))
         .json(&body)
         .send()

@@ -284,7 +284,7 @@ async fn a_loading_model_is_listed_and_loads_go_one_at_a_time() {
     let url = s.url();
     let started = std::time::Instant::now();
     let first = tokio::spawn(async move {
-        reqwest::Client::new()
+        model_orchestrator::ollama::client::raw_http()
             .post(format!("{url}/api/generate"))
             .json(&json!({ "model": "llama3.1:8b", "keep_alive": "7m" }))
             .send()

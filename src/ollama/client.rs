@@ -33,9 +33,7 @@ impl Client {
     }
 
     pub fn with_timeouts(base: &str, connect: Duration, quick: Duration) -> Result<Self> {
-        // TLS (for a server behind an https proxy) uses ring through rustls; the
-        // provider is process-wide and installing it twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls();
         let http = reqwest::Client::builder()
             .connect_timeout(connect)
             .pool_idle_timeout(Duration::from_secs(30))
@@ -254,6 +252,20 @@ impl Client {
             }
         }
     }
+}
+
+/// TLS (for a server behind an https proxy) uses ring through rustls. The provider is
+/// process-wide and must be in place before any reqwest client is built; installing
+/// it twice is harmless.
+pub fn install_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A bare reqwest client with the TLS set-up above, for raw requests such as the
+/// stand-in's admin routes.
+pub fn raw_http() -> reqwest::Client {
+    install_tls();
+    reqwest::Client::new()
 }
 
 fn decode_pull_line(url: &str, line: &[u8]) -> Result<PullEvent> {

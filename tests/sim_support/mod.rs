@@ -31,7 +31,7 @@ impl Reply {
 }
 
 pub async fn call(s: &SimHandle, method: &str, path: &str, body: Option<&str>) -> Reply {
-    let http = reqwest::Client::new();
+    let http = model_orchestrator::ollama::client::raw_http();
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
     let mut req = http.request(method, format!("{}{path}", s.url()));
     if let Some(b) = body {

@@ -41,7 +41,7 @@ impl SimProcess {
             .build()
             .expect("runtime");
         rt.block_on(async {
-            let client = reqwest::Client::new();
+            let client = model_orchestrator::ollama::client::raw_http();
             let url = format!("{}{}", self.url, path);
             let req = match method {
                 "POST" => client.post(&url),
