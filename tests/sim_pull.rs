@@ -20,6 +20,10 @@ async fn send(s: &SimHandle, method: reqwest::Method, path: &str, body: Value) -
     (status, resp.text().await.expect("body"))
 }
 
+async fn post(s: &SimHandle, path: &str, body: Value) -> (u16, String) {
+    send(s, reqwest::Method::POST, path, body).await
+}
+
 fn lines(text: &str) -> Vec<Value> {
     text.lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
@@ -41,13 +45,7 @@ async fn tag_names(s: &SimHandle) -> Vec<String> {
 async fn pull_streams_progress_per_layer_then_lists_the_model_first() {
     let s = server().await;
     assert!(!tag_names(&s).await.contains(&"llama3.2:1b".to_string()));
-    let (status, text) = send(
-        &s,
-        reqwest::Method::POST,
-        "/api/pull",
-        json!({ "model": "llama3.2:1b" }),
-    )
-    .await;
+    let (status, text) = post(&s, "/api/pull", json!({ "model": "llama3.2:1b" })).await;
     assert_eq!(status, 200);
     let l = lines(&text);
     assert_eq!(l[0], json!({ "status": "pulling manifest" }));
@@ -88,13 +86,7 @@ async fn pull_streams_progress_per_layer_then_lists_the_model_first() {
     );
 
     // Pulled again: every layer is already there.
-    let (_, text) = send(
-        &s,
-        reqwest::Method::POST,
-        "/api/pull",
-        json!({ "name": "llama3.2:1b" }),
-    )
-    .await;
+    let (_, text) = post(&s, "/api/pull", json!({ "name": "llama3.2:1b" })).await;
     let again = lines(&text);
     assert!(
         again
@@ -107,13 +99,7 @@ async fn pull_streams_progress_per_layer_then_lists_the_model_first() {
 #[tokio::test]
 async fn unknown_pull_fails_mid_stream_with_200_or_500_without_streaming() {
     let s = server().await;
-    let (status, text) = send(
-        &s,
-        reqwest::Method::POST,
-        "/api/pull",
-        json!({ "model": "nope:7b" }),
-    )
-    .await;
+    let (status, text) = post(&s, "/api/pull", json!({ "model": "nope:7b" })).await;
     assert_eq!(status, 200);
     assert_eq!(
         lines(&text),
@@ -122,9 +108,8 @@ async fn unknown_pull_fails_mid_stream_with_200_or_500_without_streaming() {
             json!({ "error": "pull model manifest: file does not exist" })
         ]
     );
-    let (status, text) = send(
+    let (status, text) = post(
         &s,
-        reqwest::Method::POST,
         "/api/pull",
         json!({ "model": "nope:7b", "stream": false }),
     )
@@ -134,9 +119,8 @@ async fn unknown_pull_fails_mid_stream_with_200_or_500_without_streaming() {
         lines(&text),
         [json!({ "error": "pull model manifest: file does not exist" })]
     );
-    let (status, text) = send(
+    let (status, text) = post(
         &s,
-        reqwest::Method::POST,
         "/api/pull",
         json!({ "model": "gemma2:2b", "stream": false }),
     )
@@ -145,26 +129,14 @@ async fn unknown_pull_fails_mid_stream_with_200_or_500_without_streaming() {
         (status, lines(&text)),
         (200, vec![json!({ "status": "success" })])
     );
-    let (status, _) = send(
-        &s,
-        reqwest::Method::POST,
-        "/api/pull",
-        json!({ "model": "bad name!" }),
-    )
-    .await;
+    let (status, _) = post(&s, "/api/pull", json!({ "model": "bad name!" })).await;
     assert_eq!(status, 400);
 }
 
 #[tokio::test]
 async fn delete_unloads_then_removes_and_404s_when_unknown() {
     let s = server().await;
-    let (status, _) = send(
-        &s,
-        reqwest::Method::POST,
-        "/api/generate",
-        json!({ "model": "phi3:mini" }),
-    )
-    .await;
+    let (status, _) = post(&s, "/api/generate", json!({ "model": "phi3:mini" })).await;
     assert_eq!(status, 200);
     assert_eq!(s.control().loaded(), ["phi3:mini"]);
     let (status, body) = send(
@@ -189,12 +161,6 @@ async fn delete_unloads_then_removes_and_404s_when_unknown() {
         serde_json::from_str::<Value>(&body).expect("JSON"),
         json!({ "error": "model 'phi3:mini' not found" })
     );
-    let (status, _) = send(
-        &s,
-        reqwest::Method::POST,
-        "/api/generate",
-        json!({ "model": "phi3:mini" }),
-    )
-    .await;
+    let (status, _) = post(&s, "/api/generate", json!({ "model": "phi3:mini" })).await;
     assert_eq!(status, 404, "gone from disk");
 }

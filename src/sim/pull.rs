@@ -49,15 +49,22 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "._:/-".contains(c))
 }
 
+/// A pull or delete body and the model it names (`model`, or the legacy `name`).
+fn named_request(body: &Bytes) -> Result<(NameRequest, String), ApiError> {
+    let req: NameRequest = parse_body(body)?;
+    let name = req.name().to_string();
+    if valid_name(&name) {
+        Ok((req, name))
+    } else {
+        Err(ApiError::bad_request("invalid model name"))
+    }
+}
+
 pub(crate) async fn pull(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let req: NameRequest = match parse_body(&body) {
+    let (req, name) = match named_request(&body) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
-    let name = req.name().to_string();
-    if !valid_name(&name) {
-        return ApiError::bad_request("invalid model name").into_response();
-    }
     let (tx, mut rx) = mpsc::channel::<Value>(16);
     tokio::spawn(run_pull(shared, name, tx));
     if req.stream.unwrap_or(true) {
@@ -172,14 +179,10 @@ fn fake_digest(seed: &str, kind: &str) -> String {
 }
 
 pub(crate) async fn delete(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let req: NameRequest = match parse_body(&body) {
+    let (_, name) = match named_request(&body) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
-    let name = req.name().to_string();
-    if !valid_name(&name) {
-        return ApiError::bad_request("invalid model name").into_response();
-    }
     let Some(model) = shared.installed(&name) else {
         return ApiError::new(404, format!("model '{name}' not found")).into_response();
     };
