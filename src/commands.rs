@@ -19,10 +19,10 @@ async fn fetch(client: &Client) -> Result<Inventory> {
 
 /// Turns a client error into a message that tells the user what to do.
 fn explain(client: &Client, e: OllamaError) -> color_eyre::Report {
-    if matches!(
-        e,
-        OllamaError::Unreachable { .. } | OllamaError::Timeout { .. }
-    ) {
+    if matches!(e, OllamaError::Timeout { .. }) {
+        // It accepted the connection: it runs, it is only slow.
+        eyre!("{e}; it may be busy: try again later")
+    } else if matches!(e, OllamaError::Unreachable { .. }) {
         eyre!(
             "{e}\nIs Ollama running at {}? Start it with `ollama serve`, point --host or OLLAMA_HOST at it, or try `model-orchestrator --demo`.",
             client.base_url()

@@ -67,6 +67,10 @@ pub enum CommandError {
         "cannot reach Ollama at {url}: {reason}. Start it with `ollama serve` (or `systemctl start ollama`), or point --host or OLLAMA_HOST at it"
     )]
     ServerDown { url: String, reason: String },
+    #[error("Ollama at {url} did not answer within {secs}s; it may be busy: try again later")]
+    Slow { url: String, secs: u64 },
+    #[error("the connection to Ollama at {url} broke before it answered: {reason}")]
+    Broken { url: String, reason: String },
     #[error("Ollama could not {action} {model}: {message}")]
     Server {
         action: &'static str,
@@ -88,9 +92,20 @@ impl CommandError {
             let message = e.server_message().unwrap_or_default().to_string();
             CommandError::OutOfMemory { model, message }
         } else if e.is_connection() {
-            CommandError::ServerDown {
-                url: client.base_url().to_string(),
-                reason: connection_reason(&e),
+            let url = client.base_url().to_string();
+            match e {
+                OllamaError::Timeout { after, .. } => CommandError::Slow {
+                    url,
+                    secs: after.as_secs(),
+                },
+                OllamaError::Broken { reason, .. } => CommandError::Broken {
+                    url,
+                    reason: clean(&reason),
+                },
+                other => CommandError::ServerDown {
+                    url,
+                    reason: connection_reason(&other),
+                },
             }
         } else {
             CommandError::Server {
@@ -104,9 +119,7 @@ impl CommandError {
 
 fn connection_reason(e: &OllamaError) -> String {
     match e {
-        OllamaError::Unreachable { reason, .. } | OllamaError::Broken { reason, .. } => {
-            clean(reason)
-        }
+        OllamaError::Unreachable { reason, .. } => clean(reason),
         other => other.to_string(),
     }
 }

@@ -119,3 +119,69 @@ async fn unpin_with_ollama_down_still_saves_and_is_partial() {
         "# mine\nkeep_alive_models = [\"b:2\"]\n"
     );
 }
+
+#[test]
+fn a_slow_or_broken_server_is_not_called_down() {
+    let c = client();
+    let slow = OllamaError::Timeout {
+        url: "http://127.0.0.1:9/api/ps".into(),
+        after: Duration::from_secs(10),
+    };
+    let msg = CommandError::from_ollama(&c, "x:1", "unload", slow).to_string();
+    assert!(msg.contains("did not answer within 10s"), "{msg}");
+    assert!(!msg.contains("cannot reach"), "{msg}");
+    assert!(!msg.contains("ollama serve"), "{msg}");
+    let broken = OllamaError::Broken {
+        url: "http://127.0.0.1:9/api/generate".into(),
+        reason: "connection closed before message completed".into(),
+    };
+    let msg = CommandError::from_ollama(&c, "x:1", "load", broken).to_string();
+    assert!(
+        msg.contains("connection closed before message completed"),
+        "{msg}"
+    );
+    assert!(!msg.contains("cannot reach"), "{msg}");
+    assert!(!msg.contains("ollama serve"), "{msg}");
+}
+
+async fn slow_sim() -> (crate::sim::SimHandle, Client) {
+    let server = crate::sim::start(crate::sim::SimOptions::for_tests())
+        .await
+        .expect("sim starts");
+    let fault = crate::sim::Fault::Latency(Duration::from_secs(5));
+    server.control().set_fault(fault, None);
+    let quick = Duration::from_millis(300);
+    let c = Client::with_timeouts(&server.url(), Duration::from_secs(1), quick).expect("client");
+    (server, c)
+}
+
+#[tokio::test]
+async fn unload_gives_up_after_one_timeout_when_ollama_is_slow() {
+    let (server, c) = slow_sim().await;
+    let err = unload(&c, &Config::default(), "llama3.1:8b")
+        .await
+        .expect_err("too slow");
+    assert!(err.to_string().contains("did not answer"), "{err}");
+    let asked: Vec<String> = server
+        .control()
+        .requests()
+        .into_iter()
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(asked, vec!["/api/ps".to_string()]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn unpin_of_a_model_that_was_not_pinned_fails_when_ollama_fails() {
+    let (server, c) = slow_sim().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "keep_alive_models = [\"b:2\"]\n").expect("write");
+    let err = unpin(&c, &Config::default(), Some(&path), "a:1")
+        .await
+        .expect_err("nothing changed anywhere");
+    assert!(err.to_string().contains("did not answer"), "{err}");
+    assert_eq!(err.exit_code(), ExitCode::FAILURE);
+    server.shutdown().await;
+}

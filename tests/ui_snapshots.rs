@@ -164,6 +164,13 @@ fn help_overlay() {
     feed(&mut s, vec![key('?')]);
     let t = screen(&mut s, 80, 24);
     insta::assert_snapshot!("help_80x24", t.backend());
+    // Every action still shows when the terminal is short.
+    let t = screen(&mut s, 60, 16);
+    insta::assert_snapshot!("help_60x16", t.backend());
+    let text = format!("{:?}", t.backend());
+    for word in ["sort", "quit", "move", "pin / unpin", "best pick"] {
+        assert!(text.contains(word), "{word} missing at 60x16");
+    }
 }
 
 #[test]

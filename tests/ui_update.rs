@@ -819,3 +819,101 @@ fn the_connection_is_announced_with_the_version_even_when_tags_answer_first() {
         "{connected:?}"
     );
 }
+
+fn garbage() -> OllamaError {
+    OllamaError::decode("http://127.0.0.1:11434/api/ps", "expected value", b"<html>")
+}
+
+#[test]
+fn a_poll_error_leaves_the_status_line_once_that_poll_answers_again() {
+    let mut s = typical();
+    update(&mut s, Msg::Ps(Err(garbage())));
+    assert!(s.notice.as_ref().is_some_and(|n| n.error), "{:?}", s.notice);
+    // Another poll answering does not mean /api/ps is fine again.
+    update(&mut s, Msg::Tags(Ok(typical_models())));
+    assert!(s.notice.as_ref().is_some_and(|n| n.error), "{:?}", s.notice);
+    let loaded = vec![running("llama3.1:8b", 6.1, 6.1, Some(at(252)))];
+    update(&mut s, Msg::Ps(Ok(loaded)));
+    assert_eq!(s.notice, None);
+}
+
+#[test]
+fn a_load_error_stays_when_the_polls_answer() {
+    let mut s = typical();
+    let oom = OllamaError::status(500, r#"{"error":"model requires more system memory"}"#);
+    update(
+        &mut s,
+        Msg::LoadDone {
+            model: "mistral:7b".into(),
+            keep_alive: five_minutes(),
+            reply: Err(oom),
+        },
+    );
+    let before = s.notice.clone();
+    assert!(before.as_ref().is_some_and(|n| n.error), "{before:?}");
+    update(&mut s, Msg::Ps(Ok(vec![])));
+    update(&mut s, Msg::Tags(Ok(typical_models())));
+    assert_eq!(s.notice, before);
+}
+
+#[test]
+fn a_connection_error_leaves_the_status_line_on_reconnecting() {
+    let mut s = typical();
+    let refused = OllamaError::Unreachable {
+        url: "http://127.0.0.1:11434/api/generate".into(),
+        reason: "Connection refused".into(),
+    };
+    update(&mut s, Msg::Ps(Err(refused.clone())));
+    update(
+        &mut s,
+        Msg::LoadDone {
+            model: "mistral:7b".into(),
+            keep_alive: five_minutes(),
+            reply: Err(refused),
+        },
+    );
+    assert!(s.notice.as_ref().is_some_and(|n| n.error), "{:?}", s.notice);
+    update(&mut s, Msg::Version(Ok("0.12.6".into())));
+    assert!(matches!(s.conn, Connection::Connected));
+    assert_eq!(s.notice, None);
+}
+
+/// Answers every `/api/show` in flight, and those they lead to: `failing` with
+/// garbage, the others with a real answer.
+fn answer_shows(s: &mut State, failing: &str) {
+    while let Some(key) = s.flight.shows.iter().next().cloned() {
+        let model = s
+            .models
+            .iter()
+            .find(|m| State::show_key(m) == key)
+            .map(|m| m.name.clone())
+            .expect("a show in flight is for an installed model");
+        let reply = if model == failing {
+            Err(garbage())
+        } else {
+            Ok(show("llama", 32, 8192))
+        };
+        let reply = Box::new(reply);
+        update(s, Msg::Show { key, model, reply });
+    }
+}
+
+#[test]
+fn details_that_failed_while_the_server_misbehaved_are_asked_again_after() {
+    let mut s = typical();
+    update(&mut s, Msg::Tags(Err(garbage())));
+    answer_shows(&mut s, "mistral:7b");
+    let key = s
+        .models
+        .iter()
+        .find(|m| m.name == "mistral:7b")
+        .map(State::show_key)
+        .expect("mistral is installed");
+    assert!(s.show_failed.contains(&key), "{:?}", s.show_failed);
+    let fx = update(&mut s, Msg::Tags(Ok(typical_models())));
+    assert!(
+        fx.iter()
+            .any(|f| matches!(f, Effect::FetchShow { key: k, .. } if *k == key)),
+        "{fx:?}"
+    );
+}

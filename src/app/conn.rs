@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::data::{fetch_ps, fetch_tags};
 use super::log::LogKind;
 use super::msg::{Effect, Reply};
-use super::state::{Connection, State};
+use super::state::{Connection, Poll, State};
 use crate::ollama::OllamaError;
 use crate::sanitize::clean;
 
@@ -29,15 +29,14 @@ pub fn on_version(state: &mut State, reply: Reply<String>, fx: &mut Vec<Effect>)
                 announce(state);
             }
             mark_ok(state, fx);
+            poll_answered(state, Poll::Version);
         }
         Err(e) if e.is_connection() => connection_failed(state, &e, true),
         Err(e) => {
             // It answered, just not with a version: talk to it anyway.
             mark_ok(state, fx);
-            note_error(
-                state,
-                format!("cannot read the Ollama version: {}", e.plain()),
-            );
+            let text = format!("cannot read the Ollama version: {}", e.plain());
+            note_poll_error(state, Poll::Version, text);
         }
     }
     state.dirty = true;
@@ -46,6 +45,12 @@ pub fn on_version(state: &mut State, reply: Reply<String>, fx: &mut Vec<Effect>)
 /// A reply arrived: the server is there. After an outage, fetch everything again.
 pub fn mark_ok(state: &mut State, fx: &mut Vec<Effect>) {
     let was = std::mem::replace(&mut state.conn, Connection::Connected);
+    if matches!(
+        was,
+        Connection::Slow { .. } | Connection::Unreachable { .. }
+    ) {
+        recovered(state);
+    }
     match was {
         Connection::Connected => return,
         Connection::Slow { .. } => {}
@@ -60,6 +65,23 @@ pub fn mark_ok(state: &mut State, fx: &mut Vec<Effect>) {
         }
     }
     state.dirty = true;
+}
+
+/// The server misbehaved and answers properly again: errors from that time leave
+/// the status line, and details that failed then are asked for again.
+fn recovered(state: &mut State) {
+    if state.notice.as_ref().is_some_and(|n| n.error) {
+        state.notice = None;
+    }
+    state.show_failed.clear();
+}
+
+/// `poll` answered: the notice of its earlier failure, if still shown, is stale.
+pub fn poll_answered(state: &mut State, poll: Poll) {
+    if state.notice.as_ref().is_some_and(|n| n.poll == Some(poll)) {
+        recovered(state);
+        state.dirty = true;
+    }
 }
 
 fn announce(state: &mut State) {
@@ -111,6 +133,14 @@ pub fn connection_failed(state: &mut State, e: &OllamaError, probe: bool) {
         attempt,
     };
     state.dirty = true;
+}
+
+/// A poll answered with an error (not a lost connection): shown until it answers.
+pub fn note_poll_error(state: &mut State, poll: Poll, text: String) {
+    note_error(state, text);
+    if let Some(n) = state.notice.as_mut() {
+        n.poll = Some(poll);
+    }
 }
 
 pub fn note_error(state: &mut State, text: String) {

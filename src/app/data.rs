@@ -2,10 +2,10 @@
 //! replies say about the connection is `conn.rs`; what changed in `/api/ps` is
 //! `ps_news.rs`.
 
-use super::conn::{connection_failed, mark_ok, note_error, reachable};
+use super::conn::{connection_failed, mark_ok, note_poll_error, poll_answered, reachable};
 use super::log::LogKind;
 use super::msg::{Effect, Reply};
-use super::state::{ShowInfo, State};
+use super::state::{Poll, ShowInfo, State};
 use super::{derive, keeper, ps_news};
 use crate::ollama::{ModelEntry, RunningModel, ShowResponse};
 use crate::sanitize::clean;
@@ -53,6 +53,7 @@ pub fn on_tags(state: &mut State, reply: Reply<Vec<ModelEntry>>, fx: &mut Vec<Ef
     match reply {
         Ok(models) => {
             mark_ok(state, fx);
+            poll_answered(state, Poll::Tags);
             if !state.tags_loaded || models != state.models {
                 state.models = models;
                 state.tags_loaded = true;
@@ -62,7 +63,10 @@ pub fn on_tags(state: &mut State, reply: Reply<Vec<ModelEntry>>, fx: &mut Vec<Ef
             schedule_shows(state, fx);
         }
         Err(e) if e.is_connection() => connection_failed(state, &e, false),
-        Err(e) => note_error(state, format!("cannot list models: {}", e.plain())),
+        Err(e) => {
+            let text = format!("cannot list models: {}", e.plain());
+            note_poll_error(state, Poll::Tags, text);
+        }
     }
 }
 
@@ -71,6 +75,7 @@ pub fn on_ps(state: &mut State, reply: Reply<Vec<RunningModel>>, fx: &mut Vec<Ef
     match reply {
         Ok(running) => {
             mark_ok(state, fx);
+            poll_answered(state, Poll::Ps);
             if !state.ps_loaded || running != state.running {
                 if state.ps_loaded {
                     ps_news::note_changes(state, &running);
@@ -94,7 +99,8 @@ pub fn on_ps(state: &mut State, reply: Reply<Vec<RunningModel>>, fx: &mut Vec<Ef
             if e.is_connection() {
                 connection_failed(state, &e, false);
             } else {
-                note_error(state, format!("cannot list loaded models: {}", e.plain()));
+                let text = format!("cannot list loaded models: {}", e.plain());
+                note_poll_error(state, Poll::Ps, text);
             }
         }
     }

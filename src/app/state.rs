@@ -9,7 +9,7 @@ use jiff::tz::TimeZone;
 
 use super::log::EventLog;
 pub use super::types::{
-    Confirm, Connection, Focus, InFlight, Notice, Op, OpKind, Row, ShowInfo, SortKey,
+    Confirm, Connection, Focus, InFlight, Notice, Op, OpKind, Poll, Row, ShowInfo, SortKey,
 };
 use crate::config::Config;
 use crate::keepalive::Keeper;
@@ -193,6 +193,7 @@ impl State {
         self.notice = Some(Notice {
             text: clean(text.as_ref()),
             error,
+            poll: None,
         });
         self.dirty = true;
     }

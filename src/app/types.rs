@@ -160,6 +160,16 @@ pub struct Confirm {
 pub struct Notice {
     pub text: String,
     pub error: bool,
+    /// The poll whose failure this reports: the notice goes when it answers again.
+    pub poll: Option<Poll>,
+}
+
+/// The requests the dashboard repeats on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Poll {
+    Version,
+    Tags,
+    Ps,
 }
 
 /// Fetches in progress, so polls never overlap.

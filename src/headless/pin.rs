@@ -67,18 +67,27 @@ pub async fn unpin(
     model: &str,
 ) -> Result<Outcome, CommandError> {
     let name = clean(model);
-    let (saved, save_warning) = match config_path.map(|p| (p, save_pin(p, model, false))) {
+    let (saved, save_warning, removed) = match config_path.map(|p| (p, save_pin(p, model, false))) {
         None => (
             None,
             Some("there is no config file location on this system".into()),
+            false,
         ),
-        Some((p, Ok(PinChange::Removed))) => (Some(format!("removed from {}", p.display())), None),
-        Some((p, Ok(_))) => (Some(format!("it was not pinned in {}", p.display())), None),
-        Some((_, Err(e))) => (None, Some(e.to_string())),
+        Some((p, Ok(PinChange::Removed))) => {
+            (Some(format!("removed from {}", p.display())), None, true)
+        }
+        Some((p, Ok(_))) => (
+            Some(format!("it was not pinned in {}", p.display())),
+            None,
+            false,
+        ),
+        Some((_, Err(e))) => (None, Some(e.to_string()), false),
     };
     let server = reset_keep_alive(client, config, model).await;
     let server = match (server, &saved) {
         (Ok(text), _) => text,
+        // Nothing changed anywhere: a plain failure.
+        (Err(e), _) if !removed => return Err(e),
         (Err(e), None) => return Err(e),
         (Err(e), Some(s)) => {
             return Ok(Outcome {
@@ -128,11 +137,14 @@ pub async fn unload(
 ) -> Result<Outcome, CommandError> {
     let name = clean(model);
     // Unloading a model that is not loaded succeeds at the server; say so plainly.
-    let loaded = client
-        .ps()
-        .await
-        .map(|r| r.iter().any(|m| same_model(&m.name, model)))
-        .unwrap_or(true);
+    let loaded = match client.ps().await {
+        Ok(r) => r.iter().any(|m| same_model(&m.name, model)),
+        // Down or too slow for ps: the unload would only wait as long again.
+        Err(e) if e.is_connection() => {
+            return Err(CommandError::from_ollama(client, model, "unload", e));
+        }
+        Err(_) => true,
+    };
     client
         .unload(model)
         .await

@@ -46,6 +46,27 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// A model name cut to `max` cells keeping its tag when the tag is short, so
+/// `qwen2.5-coder:1.5b` and `qwen2.5-coder:32b` stay apart (`qwen2.…:1.5b`).
+/// `:latest` and long tags say less than the name: those are cut at the end.
+pub fn short_name(name: &str, max: usize) -> String {
+    if width(name) <= max {
+        return name.to_string();
+    }
+    match name.rsplit_once(':') {
+        Some((base, tag)) if tag != "latest" && width(tag) < max / 2 => {
+            let tag = format!(":{tag}");
+            format!("{}{tag}", truncate(base, max - width(&tag)))
+        }
+        _ => truncate(name, max),
+    }
+}
+
+/// A model name cut with [`short_name`] and padded to exactly `w` cells.
+pub fn pad_name(name: &str, w: usize) -> String {
+    pad(&short_name(name, w), w)
+}
+
 /// `s` cut or padded with spaces to exactly `w` cells, left-aligned.
 pub fn pad(s: &str, w: usize) -> String {
     let t = truncate(s, w);
@@ -107,6 +128,18 @@ mod tests {
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(pad_left("ab", 4), "  ab");
         assert_eq!(width(&truncate("模型模型模型", 5)), 5);
+    }
+
+    #[test]
+    fn cut_names_keep_a_short_tag() {
+        assert_eq!(short_name("qwen2.5-coder:1.5b", 12), "qwen2.…:1.5b");
+        assert_eq!(short_name("qwen2.5-coder:32b", 12), "qwen2.5…:32b");
+        assert_eq!(short_name("qwen2.5-coder:7b", 12), "qwen2.5-…:7b");
+        assert_eq!(short_name("qwen2.5:7b-instruct-q8_0", 12), "qwen2.5:7b-…");
+        assert_eq!(short_name("nomic-embed-text:latest", 12), "nomic-embed…");
+        assert_eq!(short_name("llama3.1:8b", 12), "llama3.1:8b");
+        assert_eq!(short_name("no-tag-at-all-here", 12), "no-tag-at-a…");
+        assert_eq!(width(&pad_name("deepseek-coder-v2:16b", 19)), 19);
     }
 
     #[test]

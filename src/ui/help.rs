@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::format::pad;
@@ -11,25 +11,44 @@ use super::theme::Theme;
 use crate::app::State;
 use crate::keymap::Action;
 
+/// The moves, folded onto one line when the terminal is too short for all keys.
+const MOVES: [Action; 6] = [
+    Action::SelectNext,
+    Action::SelectPrev,
+    Action::PageDown,
+    Action::PageUp,
+    Action::First,
+    Action::Last,
+];
+
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
-    let mut lines: Vec<Line<'_>> = Action::ALL
-        .iter()
-        .map(|a| {
-            let keys = state.keymap.keys_for(*a).join(" ");
-            Line::from(vec![
-                ratatui::text::Span::styled(format!(" {} ", pad(&keys, 14)), theme.accent()),
-                ratatui::text::Span::raw(a.describe()),
-            ])
-        })
-        .collect();
-    lines.push(Line::raw(format!(
-        " {} close help · clear filter",
-        pad("Esc", 14)
-    )));
-    lines.push(Line::raw(format!(
-        " {} click selects · wheel scrolls",
-        pad("mouse", 14)
-    )));
+    let line = |keys: String, what: &str| {
+        Line::from(vec![
+            Span::styled(format!(" {} ", pad(&keys, 14)), theme.accent()),
+            Span::raw(what.to_string()),
+        ])
+    };
+    // All of it takes 22 rows with the border; shorter terminals get the moves on
+    // one line and lose the mouse line first.
+    let short = Action::ALL.len() as u16 + 5 > area.height;
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    if short {
+        let keys: Vec<String> = MOVES
+            .iter()
+            .filter_map(|a| state.keymap.keys_for(*a).first().cloned())
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {} ", keys.join(" ")), theme.accent()),
+            Span::raw(" move"),
+        ]));
+    }
+    for a in Action::ALL.iter().filter(|a| !(short && MOVES.contains(a))) {
+        lines.push(line(state.keymap.keys_for(*a).join(" "), a.describe()));
+    }
+    lines.push(line("Esc".into(), "close help · clear filter"));
+    if !short {
+        lines.push(line("mouse".into(), "click selects · wheel scrolls"));
+    }
     lines.push(Line::styled(
         " ▶ best pick  ● loaded  ★ pinned  ~ size not final  ⏏ evicted next",
         theme.dim(),

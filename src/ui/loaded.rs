@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::{first_fitting, gb_short, pad, pad_left, width as width_of};
+use super::format::{first_fitting, gb_short, pad, pad_left, pad_name, width as width_of};
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::state::{Focus, Op, OpKind};
@@ -94,7 +94,7 @@ fn pending_line<'a>(op: &Op, width: usize, state: &State, theme: &Theme) -> Line
     let right = format!("{}… {}", op.verb(), progress(op, state));
     let name_w = width.saturating_sub(right.chars().count() + 3);
     Line::from(vec![
-        Span::raw(format!(" {} ", pad(&clean(&op.model), name_w))),
+        Span::raw(format!(" {} ", pad_name(&clean(&op.model), name_w))),
         Span::styled(right, theme.warn()),
     ])
 }
@@ -123,7 +123,7 @@ fn pin_line<'a>(
     let name_w = width.saturating_sub(width_of(&label) + 4).max(6);
     Line::from(vec![
         Span::styled("★", theme.pin()),
-        Span::raw(format!(" {} ", pad(&clean(name), name_w))),
+        Span::raw(format!(" {} ", pad_name(&clean(name), name_w))),
         Span::styled(label, style),
     ])
 }
@@ -201,7 +201,7 @@ fn model_line<'a>(
     };
     Line::from(vec![
         Span::styled(symbol, symbol_style),
-        Span::raw(format!(" {}", pad(&clean(&m.name), name_w))),
+        Span::raw(format!(" {}", pad_name(&clean(&m.name), name_w))),
         Span::raw(right),
         Span::styled(until, style),
         Span::styled(if next_out { " ⏏" } else { "  " }, theme.warn()),

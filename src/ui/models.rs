@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::format::{gb_short, pad, pad_left};
+use super::format::{gb_short, pad, pad_left, pad_name};
 use super::layout::Areas;
 use super::theme::Theme;
 use crate::app::state::{Connection, Focus, Row, State};
@@ -163,7 +163,7 @@ fn row_line<'a>(
         flag(best, "▶", theme.accent()),
         flag(r.loaded, "●", theme.accent()),
         flag(r.pinned, "★", theme.pin()),
-        Span::raw(pad(&clean(&m.name), cols.name)),
+        Span::raw(pad_name(&clean(&m.name), cols.name)),
     ];
     if cols.params {
         spans.push(Span::raw(pad_left(&clean(params), 7)));
