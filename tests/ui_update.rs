@@ -917,3 +917,29 @@ fn details_that_failed_while_the_server_misbehaved_are_asked_again_after() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn retries_never_wait_more_than_ten_seconds() {
+    let mut s = new_state(Config::default());
+    model_orchestrator::app::start(&mut s);
+    let refused = OllamaError::Unreachable {
+        url: "http://127.0.0.1:11434/api/version".into(),
+        reason: "Connection refused".into(),
+    };
+    let mut now = 0;
+    let mut waits = Vec::new();
+    for _ in 0..8 {
+        update(&mut s, Msg::Version(Err(refused.clone())));
+        let Connection::Unreachable { retry_at, .. } = s.conn.clone() else {
+            panic!("expected unreachable, got {:?}", s.conn);
+        };
+        let wait = retry_at.as_second() - at(now).as_second();
+        waits.push(wait);
+        now += wait;
+        assert_eq!(
+            update(&mut s, Msg::Clock(at(now))),
+            vec![Effect::FetchVersion]
+        );
+    }
+    assert_eq!(waits, [1, 2, 4, 8, 10, 10, 10, 10]);
+}

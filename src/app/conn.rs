@@ -10,8 +10,10 @@ use super::state::{Connection, Poll, State};
 use crate::ollama::OllamaError;
 use crate::sanitize::clean;
 
-/// Retry delays after the server stops answering, in seconds.
-const BACKOFF: [i64; 6] = [1, 2, 4, 8, 15, 30];
+/// Retry delays after the server stops answering, in seconds. Capped at 10 s: a
+/// refused local connection costs next to nothing, and a restarted Ollama should show
+/// up within seconds, not half a minute.
+const BACKOFF: [i64; 5] = [1, 2, 4, 8, 10];
 
 pub fn reachable(state: &State) -> bool {
     !matches!(state.conn, Connection::Unreachable { .. })

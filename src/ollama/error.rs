@@ -109,6 +109,9 @@ impl OllamaError {
                 format!("not found: {message}")
             }
             OllamaError::Status { message, .. } => message.clone(),
+            OllamaError::Decode { excerpt, .. } => {
+                format!("Ollama sent a reply this program cannot read (it starts: {excerpt:?})")
+            }
             other => other.to_string(),
         }
     }
@@ -158,6 +161,20 @@ mod tests {
         }
         let e = OllamaError::status(500, r#"{"error":"model runner has unexpectedly stopped"}"#);
         assert!(!e.is_out_of_memory());
+    }
+
+    #[test]
+    fn undecodable_replies_read_plainly() {
+        let e = OllamaError::decode(
+            "http://h/api/ps",
+            "expected value at line 1",
+            b"<html>\x1b[31m",
+        );
+        assert_eq!(
+            e.plain(),
+            "Ollama sent a reply this program cannot read (it starts: \"<html>\")"
+        );
+        assert!(e.to_string().contains("expected value at line 1"));
     }
 
     #[test]
