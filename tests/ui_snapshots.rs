@@ -216,3 +216,39 @@ fn pinned_model_waiting_for_memory() {
     let t = screen(&mut s, 100, 30);
     insta::assert_snapshot!("pinned_waiting_100x30", t.backend());
 }
+
+/// Every colour on screen, foreground and background.
+fn colours(state: &mut State) -> Vec<ratatui::style::Color> {
+    let t = screen(state, 120, 40);
+    t.backend()
+        .buffer()
+        .content()
+        .iter()
+        .flat_map(|c| [c.fg, c.bg])
+        .collect()
+}
+
+#[test]
+fn no_color_draws_no_colour_and_colour_uses_only_the_16_named_ones() {
+    use ratatui::style::Color;
+    let loaded = vec![running("llama3.1:8b", 6.1, 6.1, Some(at(252)))];
+    let mut s = connected(Config::default(), typical_models(), loaded);
+    s.color = false;
+    let plain = colours(&mut s);
+    assert!(
+        plain.iter().all(|c| *c == Color::Reset),
+        "NO_COLOR drew a colour"
+    );
+    s.color = true;
+    let coloured = colours(&mut s);
+    assert!(
+        coloured.iter().any(|c| *c != Color::Reset),
+        "no colour at all"
+    );
+    assert!(
+        coloured
+            .iter()
+            .all(|c| !matches!(c, Color::Rgb(..) | Color::Indexed(_))),
+        "a colour a 16-colour terminal cannot show"
+    );
+}
