@@ -178,8 +178,16 @@ fn confirmation_dialog() {
     let mut s = connected(Config::default(), typical_models(), vec![]);
     select(&mut s, "llama3.1:70b");
     feed(&mut s, vec![key('l')]);
-    let t = screen(&mut s, 80, 24);
-    insta::assert_snapshot!("confirm_80x24", t.backend());
+    for (w, h) in [(80, 24), (60, 16)] {
+        let t = screen(&mut s, w, h);
+        let text = format!("{}", t.backend());
+        assert!(
+            text.contains("y go ahead"),
+            "key hint cut at {w}x{h}:\n{text}"
+        );
+        assert!(text.contains("anyway"), "question cut at {w}x{h}:\n{text}");
+        insta::assert_snapshot!(format!("confirm_{w}x{h}"), t.backend());
+    }
 }
 
 #[test]

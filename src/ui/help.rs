@@ -67,7 +67,11 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
 
 pub fn confirm(frame: &mut Frame<'_>, area: Rect, text: &str, theme: &Theme) {
     let width = 64.min(area.width.saturating_sub(4));
-    let rect = area.centered(Constraint::Length(width), Constraint::Length(6));
+    // Borders and padding take 4 columns; the question, a blank line and the key
+    // hint must all show, however narrow the terminal.
+    let text_lines = wrapped_lines(text, width.saturating_sub(4).max(1) as usize);
+    let height = (text_lines + 4).min(area.height as usize) as u16;
+    let rect = area.centered(Constraint::Length(width), Constraint::Length(height));
     frame.render_widget(Clear, rect);
     let block = super::pane(Line::styled(" Does not fit ", theme.bold()), true, theme)
         .border_style(theme.bad())
@@ -81,4 +85,38 @@ pub fn confirm(frame: &mut Frame<'_>, area: Rect, text: &str, theme: &Theme) {
         Paragraph::new(body).block(block).wrap(Wrap { trim: false }),
         rect,
     );
+}
+
+/// How many lines `text` takes when word-wrapped to `width` cells (a word longer
+/// than a line is broken across lines).
+fn wrapped_lines(text: &str, width: usize) -> usize {
+    let mut lines = 1;
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w = super::format::width(word);
+        if used > 0 && used + 1 + w <= width {
+            used += 1 + w;
+            continue;
+        }
+        if used > 0 {
+            lines += 1;
+        }
+        let spill = w.saturating_sub(1) / width;
+        lines += spill;
+        used = w - spill * width;
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_lines;
+
+    #[test]
+    fn counts_word_wrapped_lines() {
+        assert_eq!(wrapped_lines("short", 20), 1);
+        assert_eq!(wrapped_lines("aaaa bbbb cccc", 9), 2);
+        assert_eq!(wrapped_lines("aaaa bbbb cccc", 4), 3);
+        assert_eq!(wrapped_lines("abcdefghij", 4), 3);
+    }
 }
