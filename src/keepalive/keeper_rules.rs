@@ -157,7 +157,7 @@ impl Keeper {
                     )
                 } else {
                     pin.reloaded_at = Some(now);
-                    let msg = format!("reloaded {name} after {} ({took:.1} s)", flight.reason);
+                    let msg = format!("reloaded {name} in {took:.1}s ({})", flight.reason);
                     (Kind::Reloaded, msg)
                 };
                 self.event(now, Some(&name), kind, msg);

@@ -112,7 +112,7 @@ fn a_missing_model_that_fits_is_reloaded_once() {
     assert_eq!(k.status("m:1"), Some(&PinStatus::Held));
     let last = k.take_events().pop().expect("an event");
     assert_eq!(last.kind, KeeperEventKind::Reloaded);
-    assert_eq!(last.message, "reloaded m:1 after it dropped out (30.0 s)");
+    assert_eq!(last.message, "reloaded m:1 in 30.0s (it dropped out)");
 }
 
 #[test]
