@@ -160,3 +160,79 @@ fn a_broken_config_is_shown_on_screen_and_the_dashboard_still_works() {
     t.wait_for("EXITED:0", WAIT);
     assert_eq!(std::fs::read_to_string(&config).expect("read"), broken);
 }
+
+/// 300 installed models: the stand-in's catalog copied under numbered names.
+fn big_catalog(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/catalog.json"))
+        .expect("catalog");
+    let catalog: Value = serde_json::from_str(&text).expect("catalog JSON");
+    let base: Vec<Value> = catalog["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .filter(|m| m["installed"] == true)
+        .cloned()
+        .collect();
+    let models: Vec<Value> = (0..300)
+        .map(|i| {
+            let mut m = base[i % base.len()].clone();
+            let name = m["name"].as_str().expect("name").to_string();
+            let (model, tag) = name.rsplit_once(':').expect("a tag");
+            m["name"] = Value::from(format!("{model}-v{i:03}:{tag}"));
+            m["digest"] = Value::from(format!("{i:064x}"));
+            m
+        })
+        .collect();
+    let path = dir.join("catalog.json");
+    std::fs::write(&path, serde_json::json!({ "models": models }).to_string()).expect("write");
+    path
+}
+
+#[test]
+fn three_hundred_models_scroll_filter_and_sort() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = big_catalog(dir.path());
+    let catalog = catalog.to_str().expect("utf-8 path");
+    let sim = SimProcess::start(&["--catalog", catalog]);
+    let t = dashboard(&sim, &dir.path().join("none.toml"), 120, 40);
+    t.wait_for("Installed 300", WAIT);
+    let selected =
+        |name: &'static str| move |s: &str| s.lines().any(|l| l.contains('›') && l.contains(name));
+    // Sorted by name: End reaches the last one, Home the first.
+    t.send(&["End"]);
+    t.wait_until(
+        Duration::from_secs(5),
+        "last row",
+        selected("qwen2.5-v285:7b-instruct-q8_0"),
+    );
+    t.send(&["Home"]);
+    t.wait_until(Duration::from_secs(5), "first row", selected("codellama-v"));
+    let row = |s: &str| -> String {
+        s.lines()
+            .find(|l| l.contains('›'))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let first = row(&t.screen());
+    t.send(&["PgDn"]);
+    t.wait_until(Duration::from_secs(5), "a page down", |s| row(s) != first);
+    // Filter down to one model, then clear it.
+    t.send(&["/"]);
+    t.send(&["-l", "v123"]);
+    t.wait_for("(1)", Duration::from_secs(5));
+    t.send(&["Escape"]);
+    t.wait_until(Duration::from_secs(5), "filter cleared", |s| {
+        s.contains("Installed 300") && !s.contains("(1)")
+    });
+    // Sort by size: the biggest model comes first.
+    t.send(&["s"]);
+    t.wait_for("sort size", Duration::from_secs(5));
+    t.send(&["Home"]);
+    t.wait_until(
+        Duration::from_secs(5),
+        "largest first",
+        selected("llama3.1-v"),
+    );
+    t.send(&["q"]);
+    t.wait_for("EXITED:0", WAIT);
+}
