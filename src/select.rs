@@ -1,7 +1,7 @@
 //! Picking the best model for a task. Pure: no I/O.
 //!
-//! In the reasons, "free" is the room a model can use now: the larger of free VRAM
-//! and (available RAM + free VRAM − the RAM buffer), the same arithmetic as `fit`.
+//! In the reasons, "free" is what the dashboard shows as free (available RAM + free
+//! VRAM), and the RAM buffer is named beside the need, so the figures add up.
 
 mod rank;
 
@@ -171,25 +171,43 @@ fn pick(r: &Ranked<'_, '_>, reason: String) -> Pick {
     }
 }
 
-/// Room a model can use now (see the module doc).
-fn room(memory: &MemorySnapshot, buffer: u64) -> u64 {
-    let vram = memory.vram_free();
-    vram.max(
-        memory
-            .ram_available
-            .saturating_add(vram)
-            .saturating_sub(buffer),
-    )
+/// Memory as the reasons quote it: the same "free" the dashboard shows (available
+/// RAM + free VRAM), with the buffer named separately so the figures add up.
+#[derive(Clone, Copy)]
+struct Room {
+    free: u64,
+    buffer: u64,
 }
 
-fn fit_reason(task: Task, top: &Ranked<'_, '_>, chosen: &Ranked<'_, '_>, room: u64) -> String {
+fn room(memory: &MemorySnapshot, buffer: u64) -> Room {
+    Room {
+        free: memory.ram_available.saturating_add(memory.vram_free()),
+        buffer,
+    }
+}
+
+/// "8.5 GB (+2.0 GB buffer), 6.0 GB free"
+fn needs_vs_free(need: u64, room: Room) -> String {
+    if room.buffer == 0 {
+        format!("{}, {} free", gb(need), gb(room.free))
+    } else {
+        format!(
+            "{} (+{} buffer), {} free",
+            gb(need),
+            gb(room.buffer),
+            gb(room.free)
+        )
+    }
+}
+
+fn fit_reason(task: Task, top: &Ranked<'_, '_>, chosen: &Ranked<'_, '_>, room: Room) -> String {
     let name = clean(&chosen.cand.entry.name);
     if std::ptr::eq(top, chosen) {
         return format!(
             "best {} model that fits: {name} (needs {} of {} free)",
             task.as_str(),
             gb(chosen.cand.need),
-            gb(room)
+            gb(room.free)
         );
     }
     let (t, c) = (top.cand.entry, chosen.cand.entry);
@@ -203,14 +221,13 @@ fn fit_reason(task: Task, top: &Ranked<'_, '_>, chosen: &Ranked<'_, '_>, room: u
         "next preference"
     };
     format!(
-        "{} needs {}, {} free → {name} ({why})",
+        "{} needs {} → {name} ({why})",
         clean(&t.name),
-        gb(top.cand.need),
-        gb(room)
+        needs_vs_free(top.cand.need, room)
     )
 }
 
-fn no_pick(task: Task, ranked: &[Ranked<'_, '_>], room: u64) -> NoPick {
+fn no_pick(task: Task, ranked: &[Ranked<'_, '_>], room: Room) -> NoPick {
     let Some(smallest) = ranked
         .iter()
         .min_by_key(|r| (r.cand.need, r.cand.entry.name.as_str()))
@@ -221,10 +238,9 @@ fn no_pick(task: Task, ranked: &[Ranked<'_, '_>], room: u64) -> NoPick {
         };
     };
     let mut reason = format!(
-        "nothing suitable fits: the smallest, {}, needs {}, {} free",
+        "nothing suitable fits: the smallest, {}, needs {}",
         clean(&smallest.cand.entry.name),
-        gb(smallest.cand.need),
-        gb(room)
+        needs_vs_free(smallest.cand.need, room)
     );
     let unload_for = ranked.iter().find_map(|r| match &r.verdict {
         Verdict::FitsIfUnloaded { unload } => Some((r, unload)),

@@ -184,7 +184,7 @@ fn hierarchy_rungs() {
         Case {
             want: Ok((
                 "qwen2.5-coder:32b",
-                "best code model that fits: qwen2.5-coder:32b (needs 19.9 GB of 62.0 GB free)",
+                "best code model that fits: qwen2.5-coder:32b (needs 19.9 GB of 64.0 GB free)",
             )),
             ..case("code prefers code models, biggest first", Task::Code, 64.0)
         },
@@ -203,7 +203,7 @@ fn hierarchy_rungs() {
         Case {
             want: Ok((
                 "llama3.1:8b",
-                "llama3.1:8b-instruct-q8_0 needs 8.5 GB, 6.0 GB free → llama3.1:8b (smaller quantization)",
+                "llama3.1:8b-instruct-q8_0 needs 8.5 GB (+2.0 GB buffer), 8.0 GB free → llama3.1:8b (smaller quantization)",
             )),
             ..case("smaller quantization of the same model", Task::General, 8.0)
         },
@@ -215,7 +215,7 @@ fn hierarchy_rungs() {
             models: only(&["llama3.1:8b", "mistral:7b", "phi3:mini", "gemma3:12b"]),
             want: Ok((
                 "mistral:7b",
-                "llama3.1:8b needs 4.9 GB, 4.5 GB free → mistral:7b",
+                "llama3.1:8b needs 4.9 GB (+2.0 GB buffer), 6.5 GB free → mistral:7b",
             )),
             ..case("next family in preference order", Task::General, 6.5)
         },
@@ -227,7 +227,7 @@ fn hierarchy_rungs() {
         Case {
             want: Ok((
                 "qwen2.5-coder:7b",
-                "qwen2.5-coder:32b needs 19.9 GB, 8.0 GB free",
+                "qwen2.5-coder:32b needs 19.9 GB (+2.0 GB buffer), 10.0 GB free",
             )),
             ..case("code falls back to a smaller code model", Task::Code, 10.0)
         },
@@ -237,12 +237,14 @@ fn hierarchy_rungs() {
             ..case("code falls back to a general family", Task::Code, 10.0)
         },
         Case {
-            want: Err("the smallest, qwen2.5-coder:1.5b, needs 1.0 GB, 0.9 GB free"),
+            want: Err(
+                "the smallest, qwen2.5-coder:1.5b, needs 1.0 GB (+2.0 GB buffer), 2.9 GB free",
+            ),
             ..case("nothing fits", Task::General, 2.9)
         },
         Case {
             memory: mem(1.0, Some(20.0)),
-            want: Ok(("qwen2.5-coder:32b", "(needs 19.9 GB of 20.0 GB free)")),
+            want: Ok(("qwen2.5-coder:32b", "(needs 19.9 GB of 21.0 GB free)")),
             ..case("free VRAM counts without the RAM buffer", Task::Code, 1.0)
         },
     ];
@@ -390,7 +392,8 @@ fn unload_suggestions_never_name_pinned_models() {
     let no = got.expect_err("nothing fits and nothing may be unloaded");
     assert_eq!(no.unload_for, None);
     assert!(
-        no.reason.contains("phi3:mini, needs 2.2 GB, 1.0 GB free"),
+        no.reason
+            .contains("phi3:mini, needs 2.2 GB (+2.0 GB buffer), 3.0 GB free"),
         "{}",
         no.reason
     );
