@@ -69,6 +69,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         config.host.as_deref(),
     );
     if cli.demo {
+        if cli.command.is_some() {
+            return Err(eyre!(
+                "--demo opens the dashboard on its own; to try the commands, run `model-orchestrator sim` and point --host at the URL it prints"
+            ));
+        }
         return demo(config, config_warning).await;
     }
     let client = Client::new(&host.base_url()).map_err(|e| eyre!(e))?;

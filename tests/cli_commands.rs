@@ -201,3 +201,14 @@ async fn a_loaded_model_wins_the_selection() {
     assert_eq!(pick["model"], "mistral:7b");
     assert_eq!(pick["verdict"], "loaded");
 }
+
+#[test]
+fn demo_with_a_command_is_refused_with_advice() {
+    let out = Command::new(BIN)
+        .args(["--config", "/dev/null", "--demo", "list"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("model-orchestrator sim"), "{err}");
+}
