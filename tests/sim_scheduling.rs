@@ -40,6 +40,12 @@ async fn every_keep_alive_form() {
         (r.status, r.error()),
         (400, "time: missing unit in duration \"300\"".into())
     );
+    // Past Go's int64 nanoseconds: refused with Go's text, not clamped.
+    let r = load(json!("3000000h")).await;
+    assert_eq!(
+        (r.status, r.error()),
+        (400, "time: invalid duration \"3000000h\"".into())
+    );
     let r = load(json!(true)).await;
     assert_eq!(
         (r.status, r.error()),

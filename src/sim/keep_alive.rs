@@ -37,6 +37,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::duration::MAX_DURATION;
 
     #[test]
     fn every_form_real_servers_accept_or_reject() {
@@ -59,5 +60,28 @@ mod tests {
             Err("time: missing unit in duration \"300\"".into())
         );
         assert_eq!(p(json!(true)), Err("Unsupported type: 'bool'".into()));
+    }
+
+    #[test]
+    fn out_of_range_values_answer_as_go_does() {
+        let p = |v: Value| parse(Some(&v));
+        assert_eq!(
+            p(json!("3000000h")),
+            Err("time: invalid duration \"3000000h\"".into())
+        );
+        assert_eq!(
+            p(json!("9223372036854775808ns")),
+            Err("time: invalid duration \"9223372036854775808ns\"".into())
+        );
+        assert_eq!(
+            p(json!("-9223372036854775808ns")),
+            Ok(Some(KeepAlive::Forever))
+        );
+        assert_eq!(
+            p(json!("9223372036854775807ns")),
+            Ok(Some(KeepAlive::For(MAX_DURATION)))
+        );
+        // A number past int64 nanoseconds: capped (Go's own result is platform-defined).
+        assert_eq!(p(json!(1e300)), Ok(Some(KeepAlive::For(MAX_DURATION))));
     }
 }
