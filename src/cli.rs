@@ -60,7 +60,13 @@ pub enum Command {
         name: String,
         /// How long to keep it loaded after its last use ("30m", "1h"; "-1m" = forever).
         /// Default: the config's default_keep_alive, or forever for a pinned model.
-        #[arg(long, value_name = "DUR", value_parser = parse_keep_alive)]
+        // Hyphen values allowed: "-1m" (forever) is a value here, not a flag.
+        #[arg(
+            long,
+            value_name = "DUR",
+            value_parser = parse_keep_alive,
+            allow_hyphen_values = true
+        )]
         keep_alive: Option<crate::duration::KeepAlive>,
     },
     /// Unload a model now.
@@ -86,5 +92,63 @@ impl clap::ValueEnum for crate::select::Task {
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::duration::KeepAlive;
+
+    fn load_keep_alive(args: &[&str]) -> Option<KeepAlive> {
+        match Cli::try_parse_from(args).expect("parses").command {
+            Some(Command::Load { keep_alive, .. }) => keep_alive,
+            other => panic!("not a load: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn load_takes_a_negative_keep_alive_as_forever() {
+        for args in [
+            &[
+                "model-orchestrator",
+                "load",
+                "llama3.1:8b",
+                "--keep-alive",
+                "-1m",
+            ][..],
+            &[
+                "model-orchestrator",
+                "load",
+                "llama3.1:8b",
+                "--keep-alive=-1m",
+            ],
+            &[
+                "model-orchestrator",
+                "load",
+                "--keep-alive",
+                "-1m",
+                "llama3.1:8b",
+            ],
+        ] {
+            assert_eq!(load_keep_alive(args), Some(KeepAlive::Forever), "{args:?}");
+        }
+        assert_eq!(
+            load_keep_alive(&["model-orchestrator", "load", "x", "--keep-alive", "-1"]),
+            Some(KeepAlive::Forever)
+        );
+    }
+
+    #[test]
+    fn load_still_refuses_a_bad_keep_alive() {
+        let err = Cli::try_parse_from(["model-orchestrator", "load", "x", "--keep-alive", "-1d"])
+            .expect_err("refused");
+        assert!(
+            err.to_string()
+                .contains(r#"time: unknown unit "d" in duration "-1d""#),
+            "{err}"
+        );
     }
 }
