@@ -1,12 +1,15 @@
 //! Memory readings: RAM and swap from sysinfo, VRAM per GPU (NVIDIA through NVML,
-//! AMD through sysfs), and a short history of readings for the dashboard's chart.
+//! AMD through sysfs) or all of it from Prometheus exporters on another machine, and a
+//! short history of readings for the dashboard's chart.
 
 mod amd;
+pub mod exporter;
 mod history;
 mod nvidia;
 mod system;
 
 pub use amd::AmdSysfs;
+pub use exporter::ExporterMemory;
 pub use history::{EventKind, HistoryEvent, MemoryHistory, Sample, Series};
 pub use nvidia::NvidiaGpus;
 pub use system::{LazySystemMemory, MemoryError, SystemMemory};

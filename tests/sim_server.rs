@@ -218,3 +218,91 @@ async fn prompt_gets_a_canned_answer() {
     );
     assert_eq!(ps(&s).await.len(), 1);
 }
+
+mod exporter_metrics {
+    use super::*;
+    use model_orchestrator::memory::exporter::read_exporters;
+    use model_orchestrator::memory::{GpuMemory, MemorySnapshot};
+    use model_orchestrator::sim::{Fault, GpuSpec, SimHandle};
+
+    const MIB: u64 = 1 << 20;
+
+    fn two_gpus() -> SimOptions {
+        let gpu = |name: &str, gib| GpuSpec {
+            name: name.into(),
+            vram: gib * GIB,
+        };
+        SimOptions {
+            gpus: vec![
+                gpu("NVIDIA GeForce RTX 3060", 12),
+                gpu("NVIDIA RTX A2000", 6),
+            ],
+            ..SimOptions::for_tests()
+        }
+    }
+
+    async fn read(s: &SimHandle, query: &str) -> MemorySnapshot {
+        let http = model_orchestrator::ollama::client::raw_http();
+        read_exporters(&http, &[format!("{}/metrics{query}", s.url())])
+            .await
+            .expect("the stand-in's metrics read")
+    }
+
+    /// dcgm-exporter speaks whole MiB: each GPU figure is within one MiB.
+    fn assert_within_a_mib(read: &MemorySnapshot, exact: &MemorySnapshot) {
+        let strip = |m: &MemorySnapshot| MemorySnapshot {
+            gpus: Vec::new(),
+            ..m.clone()
+        };
+        assert_eq!(strip(read), strip(exact));
+        assert_eq!(read.gpus.len(), exact.gpus.len());
+        for (r, e) in read.gpus.iter().zip(&exact.gpus) {
+            assert_eq!(r.name, e.name);
+            assert!(r.total.abs_diff(e.total) < MIB, "{r:?} vs {e:?}");
+            assert!(r.used.abs_diff(e.used) < MIB, "{r:?} vs {e:?}");
+            assert!(r.free() <= e.free(), "never more free than there is");
+        }
+    }
+
+    fn vram_used(gpus: &[GpuMemory]) -> u64 {
+        gpus.iter().map(|g| g.used).sum()
+    }
+
+    #[tokio::test]
+    async fn metrics_round_trip_through_the_exporter_reader() {
+        let s = server(two_gpus()).await;
+        let idle = s.control().memory();
+        assert_eq!(read(&s, "?format=nvidia_smi").await, idle);
+        assert_within_a_mib(&read(&s, "").await, &idle);
+
+        let r = post(&s, "/api/generate", json!({ "model": "llama3.1:8b" })).await;
+        assert_eq!(r.status, 200);
+        let loaded = s.control().memory();
+        assert!(vram_used(&loaded.gpus) > vram_used(&idle.gpus));
+        let smi = read(&s, "?format=nvidia_smi").await;
+        assert_eq!(smi, loaded);
+        assert_ne!(smi, idle);
+        assert_within_a_mib(&read(&s, "?format=dcgm").await, &loaded);
+    }
+
+    #[tokio::test]
+    async fn metrics_are_prometheus_text_outside_faults_and_the_log() {
+        let s = server(two_gpus()).await;
+        s.control().set_fault(
+            Fault::Error {
+                status: 500,
+                message: "boom".into(),
+            },
+            None,
+        );
+        let r = call(&s, "GET", "/metrics", None).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+        assert!(r.text.contains("\nDCGM_FI_DEV_FB_FREE{gpu=\"1\","));
+        let r = call(&s, "GET", "/metrics?format=rocm", None).await;
+        assert_eq!(r.status, 400);
+        assert!(s.control().requests().is_empty());
+        assert_eq!(call(&s, "GET", "/api/tags", None).await.status, 500);
+        assert_eq!(s.control().requests().len(), 1);
+    }
+}

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::catalog::{CatalogModel, with_tag};
 use super::server::Shared;
-use super::{admin, faults, generate, lock, pull};
+use super::{admin, faults, generate, lock, metrics, pull};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -32,6 +32,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/pull", post(pull::pull))
         .route("/api/delete", delete(pull::delete))
         .merge(admin::routes())
+        .merge(metrics::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(shared.clone(), faults::middleware))

@@ -17,7 +17,7 @@
 //! ```
 //!
 //! Tests outside the process drive it through the admin routes (never faulted,
-//! never recorded), all JSON:
+//! never recorded), all JSON but `/metrics`:
 //!
 //! | route | does |
 //! |---|---|
@@ -29,6 +29,7 @@
 //! | `POST /_sim/down` | `{"ms":2000}`: refuses connections that long, then listens on the same port again |
 //! | `GET /_sim/memory` | simulated RAM and VRAM after what is loaded |
 //! | `GET /_sim/state` | names installed and loaded |
+//! | `GET /metrics` | the simulated memory as Prometheus text: node_exporter's `node_memory_{MemTotal,MemAvailable,SwapTotal,SwapFree}_bytes`, and per GPU dcgm-exporter's `DCGM_FI_DEV_FB_{FREE,USED}` (MiB); `?format=nvidia_smi` gives the GPUs as nvidia_gpu_exporter's `nvidia_smi_memory_{total,free,used}_bytes` and `nvidia_smi_gpu_info` instead |
 
 mod admin;
 mod api;
@@ -39,6 +40,7 @@ mod control;
 mod faults;
 mod generate;
 pub mod keep_alive;
+mod metrics;
 mod pull;
 mod sched;
 mod server;
