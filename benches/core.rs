@@ -86,51 +86,61 @@ fn bench_verdict(c: &mut Criterion) {
     let models = models();
     let (mem, config) = (memory(), Config::default());
     let loaded = loaded(&models);
-    c.bench_function("fit::verdict × 300 models", |b| {
+    let server = fit::Server::new(Some("0.12.6"), fit::ServerSettings::default());
+    let scene = fit::Scene::new(&server, Some(&mem), &loaded, &config);
+    c.bench_function("fit::Scene::judge × 300 models (0.12.6, 3 loaded)", |b| {
         b.iter(|| {
             for m in &models {
-                black_box(fit::verdict(&m.name, m.size, &mem, &loaded, &config));
+                let model = fit::Model {
+                    entry: m,
+                    arch: None,
+                    embedding_only: false,
+                };
+                black_box(scene.judge(model));
             }
         })
     });
 }
 
-fn bench_select(c: &mut Criterion) {
-    let models = models();
-    let cands: Vec<Candidate<'_>> = models
+fn candidates<'a>(models: &'a [ModelEntry], judged: &'a [fit::Judgement]) -> Vec<Candidate<'a>> {
+    models
         .iter()
-        .map(|e| Candidate {
+        .zip(judged)
+        .map(|(e, j)| Candidate {
             entry: e,
-            need: e.size,
+            need: j.need.bytes,
+            verdict: &j.verdict,
             capabilities: &[],
         })
-        .collect();
+        .collect()
+}
+
+fn bench_select(c: &mut Criterion) {
+    let models = models();
     let (mem, config) = (memory(), Config::default());
     let none: [RunningModel; 0] = [];
     let loaded = loaded(&models);
+    let server = fit::Server::new(Some("0.12.6"), fit::ServerSettings::default());
+    let judge_all = |running: &[RunningModel]| -> Vec<fit::Judgement> {
+        let scene = fit::Scene::new(&server, Some(&mem), running, &config);
+        models
+            .iter()
+            .map(|m| {
+                scene.judge(fit::Model {
+                    entry: m,
+                    arch: None,
+                    embedding_only: false,
+                })
+            })
+            .collect()
+    };
+    let (alone, beside) = (judge_all(&none), judge_all(&loaded));
+    let (fallback, three) = (candidates(&models, &alone), candidates(&models, &beside));
     c.bench_function("select_best_model × 300 models (fallback)", |b| {
-        b.iter(|| {
-            black_box(select_best_model(
-                Task::Code,
-                &cands,
-                &mem,
-                &none,
-                &[],
-                &config,
-            ))
-        })
+        b.iter(|| black_box(select_best_model(Task::Code, &fallback, &mem, &[], &config)))
     });
     c.bench_function("select_best_model × 300 models (3 loaded)", |b| {
-        b.iter(|| {
-            black_box(select_best_model(
-                Task::General,
-                &cands,
-                &mem,
-                &loaded,
-                &[],
-                &config,
-            ))
-        })
+        b.iter(|| black_box(select_best_model(Task::General, &three, &mem, &[], &config)))
     });
 }
 

@@ -20,6 +20,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub host: Option<String>,
 
+    /// A Prometheus exporter that reports the memory of the machine Ollama runs on
+    /// (node_exporter, dcgm-exporter, nvidia_gpu_exporter); repeatable. Used instead
+    /// of this machine's memory, even for a local server.
+    #[arg(long = "memory-url", global = true, value_name = "URL")]
+    pub memory_urls: Vec<String>,
+
     /// Open the dashboard against a built-in simulated Ollama (no Ollama needed).
     #[arg(long)]
     pub demo: bool,

@@ -7,7 +7,7 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use crate::config::Config;
 use crate::inventory::{self, Inventory};
-use crate::memory::{MemorySnapshot, MemorySource, SystemMemory};
+use crate::memory::{MemoryPlan, MemorySnapshot, MemorySource, SystemMemory};
 use crate::ollama::{Client, OllamaError};
 use crate::report;
 
@@ -101,9 +101,45 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
     Ok(())
 }
 
-pub async fn list(client: &Client, config: &Config, json: bool) -> Result<ExitCode> {
+/// The memory of the machine Ollama runs on, as `plan` says to read it; `None`
+/// (with a note on stderr) when it is unknown or its exporters fail.
+pub async fn host_memory(plan: &MemoryPlan) -> Option<MemorySnapshot> {
+    match plan {
+        MemoryPlan::Local => Some(memory_now()),
+        MemoryPlan::Exporters(urls) => {
+            let http = reqwest::Client::new();
+            match crate::memory::exporter::read_exporters(&http, urls).await {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    eprintln!("model-orchestrator: {e}; fit verdicts are unknown");
+                    None
+                }
+            }
+        }
+        MemoryPlan::Unknown { .. } => {
+            eprintln!("model-orchestrator: {}", crate::memory::whose::UNKNOWN_HINT);
+            None
+        }
+    }
+}
+
+/// The server as the fit rules see it: its version band and settings.
+fn server_of(inv: &Inventory, config: &Config) -> crate::fit::Server {
+    crate::fit::Server::new(inv.version.as_deref(), crate::server_env::settings(config))
+}
+
+pub async fn list(
+    client: &Client,
+    config: &Config,
+    plan: &MemoryPlan,
+    json: bool,
+) -> Result<ExitCode> {
     let inv = fetch(client).await?;
-    let rows = report::model_rows(&inv, &memory_now(), config);
+    let mem = host_memory(plan).await;
+    let server = server_of(&inv, config);
+    let book = crate::fit::KeepAliveBook::default();
+    let scene = report::scene(&inv, &server, mem.as_ref(), config, &book);
+    let rows = report::model_rows(&inv, &scene, config);
     if json {
         print_json(&rows)?;
     } else {
@@ -115,7 +151,11 @@ pub async fn list(client: &Client, config: &Config, json: bool) -> Result<ExitCo
 pub async fn ps(client: &Client, config: &Config, json: bool) -> Result<ExitCode> {
     let inv = fetch(client).await?;
     let now = jiff::Timestamp::now();
-    let rows = report::running_rows(&inv, config, now);
+    let server = server_of(&inv, config);
+    let mut book = crate::fit::KeepAliveBook::default();
+    book.observe(&inv.running, now);
+    let scene = report::scene(&inv, &server, None, config, &book);
+    let rows = report::running_rows(&inv, &scene, &book, config, now);
     if json {
         print_json(&rows)?;
     } else {
@@ -127,11 +167,17 @@ pub async fn ps(client: &Client, config: &Config, json: bool) -> Result<ExitCode
 pub async fn select(
     client: &Client,
     config: &Config,
+    plan: &MemoryPlan,
     task: crate::select::Task,
     json: bool,
 ) -> Result<ExitCode> {
     let inv = fetch(client).await?;
-    let result = report::select(task, &inv, &memory_now(), config);
+    let mem = host_memory(plan).await;
+    let server = server_of(&inv, config);
+    let book = crate::fit::KeepAliveBook::default();
+    let scene = report::scene(&inv, &server, mem.as_ref(), config, &book);
+    let empty = MemorySnapshot::default();
+    let result = report::select(task, &inv, &scene, mem.as_ref().unwrap_or(&empty), config);
     let row = report::select_row(task, &result);
     if json {
         print_json(&row)?;

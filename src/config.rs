@@ -23,12 +23,52 @@ pub struct Config {
     pub keep_alive_models: Vec<String>,
     /// What a model needs in memory, in GB, overriding the estimate.
     pub model_sizes: BTreeMap<String, f64>,
-    /// Context length used for memory estimates.
-    pub num_ctx: u64,
+    /// Context length sent with every load and used for memory estimates; unset,
+    /// the server picks it (and the estimates follow the server's rule).
+    pub num_ctx: Option<u64>,
+    /// Prometheus exporters that report the memory of the machine Ollama runs on
+    /// (node_exporter, dcgm-exporter, nvidia_gpu_exporter).
+    pub memory_urls: Vec<String>,
+    /// The server's `OLLAMA_*` settings, when they cannot be read from it.
+    pub server: ServerConfig,
     pub tasks: TaskPrefs,
     pub refresh: Refresh,
     /// Key → action overrides for the dashboard, e.g. `"x" = "unload"`.
     pub keys: BTreeMap<String, String>,
+}
+
+/// Mirrors of the server's environment (`OLLAMA_*`), which the API does not show.
+/// Unset fields are read from a local server where possible, else the version's
+/// default applies.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    pub context_length: Option<u64>,
+    pub num_parallel: Option<u64>,
+    pub max_loaded_models: Option<u64>,
+    pub flash_attention: Option<bool>,
+    pub kv_cache_type: Option<String>,
+    /// Bytes, as `OLLAMA_GPU_OVERHEAD`.
+    pub gpu_overhead: Option<u64>,
+    /// A Go duration or seconds, as `OLLAMA_KEEP_ALIVE`.
+    pub keep_alive: Option<String>,
+}
+
+impl ServerConfig {
+    pub fn settings(&self) -> crate::fit::ServerSettings {
+        crate::fit::ServerSettings {
+            context_length: self.context_length,
+            num_parallel: self.num_parallel,
+            max_loaded_models: self.max_loaded_models,
+            flash_attention: self.flash_attention,
+            kv_cache_type: self.kv_cache_type.clone(),
+            gpu_overhead: self.gpu_overhead,
+            keep_alive: self
+                .keep_alive
+                .as_deref()
+                .and_then(|k| KeepAlive::parse_env(k).ok()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -56,7 +96,9 @@ impl Default for Config {
             default_keep_alive: "5m".to_string(),
             keep_alive_models: Vec::new(),
             model_sizes: BTreeMap::new(),
-            num_ctx: 4096,
+            num_ctx: None,
+            memory_urls: Vec::new(),
+            server: ServerConfig::default(),
             tasks: TaskPrefs::default(),
             refresh: Refresh::default(),
             keys: BTreeMap::new(),
@@ -164,6 +206,18 @@ impl Config {
         if let Err(e) = KeepAlive::parse_env(&self.default_keep_alive) {
             return Err(invalid(format!("default_keep_alive: {e}")));
         }
+        if let Some(k) = &self.server.keep_alive {
+            if let Err(e) = KeepAlive::parse_env(k) {
+                return Err(invalid(format!("server.keep_alive: {e}")));
+            }
+        }
+        if let Some(t) = &self.server.kv_cache_type {
+            if !["f16", "q8_0", "q4_0"].contains(&t.to_lowercase().as_str()) {
+                return Err(invalid(
+                    "server.kv_cache_type must be f16, q8_0 or q4_0".into(),
+                ));
+            }
+        }
         if !(self.ram_buffer_gb.is_finite() && self.ram_buffer_gb >= 0.0) {
             return Err(invalid("ram_buffer_gb must be a number ≥ 0".into()));
         }
@@ -232,7 +286,7 @@ mod tests {
             Err(e) => panic!("{e}"),
         };
         assert_eq!(cfg.ram_buffer_gb, 2.0);
-        assert_eq!(cfg.num_ctx, 4096);
+        assert_eq!(cfg.num_ctx, None);
         assert_eq!(cfg.default_keep_alive, "5m");
         assert_eq!(cfg.refresh, Refresh::default());
         assert_eq!(cfg.tasks, TaskPrefs::default());

@@ -32,6 +32,12 @@ pub struct DashboardOptions {
     pub demo: bool,
     /// Problems found before start-up (a broken config file), shown on screen.
     pub warnings: Vec<String>,
+    /// Whose memory `memory` reads ("this machine", an exporter URL).
+    pub memory_origin: String,
+    /// Set when the memory of the machine Ollama runs on cannot be read at all.
+    pub memory_unknown: Option<String>,
+    /// Where learned needs are kept; `None` keeps them for this run only.
+    pub learned_path: Option<PathBuf>,
 }
 
 /// Runs the dashboard until the user quits. The terminal is restored on every way
@@ -67,6 +73,17 @@ fn initial_state(opts: &DashboardOptions) -> State {
     for w in &opts.warnings {
         app::note_error(&mut state, w.clone());
     }
+    state.memory_origin = opts.memory_origin.clone();
+    state.memory_unknown = opts.memory_unknown.clone();
+    state.server_settings = crate::server_env::settings(&opts.config);
+    state.server = crate::fit::Server::new(None, state.server_settings.clone());
+    if let Some(path) = &opts.learned_path {
+        let (learned, warning) = crate::fit::learned::load(path);
+        state.learned = learned;
+        if let Some(w) = warning {
+            app::note_error(&mut state, w);
+        }
+    }
     state
 }
 
@@ -77,7 +94,8 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut state = initial_state(&opts);
     let refresh = opts.config.refresh.clone();
-    let runner = Runner::new(opts.client, opts.config_path, tx.clone());
+    let mut runner = Runner::new(opts.client, opts.config_path, tx.clone());
+    runner.learned_path = opts.learned_path.clone();
     effects::spawn_memory(opts.memory, secs(refresh.memory_secs), tx);
     let size = term.size().wrap_err("cannot read the terminal size")?;
     runner.dispatch(&mut state, Msg::Resize(size.width, size.height));

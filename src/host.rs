@@ -69,6 +69,23 @@ impl HostUrl {
         }
     }
 
+    /// Whether the server runs on this machine: loopback, a bind-all address,
+    /// `localhost`, or this machine's own host name. Only then is this machine's
+    /// memory the memory Ollama loads into.
+    pub fn is_local(&self) -> bool {
+        let host = self.connectable_host().to_lowercase();
+        if host == "localhost" || host.ends_with(".localhost") {
+            return true;
+        }
+        if let Ok(ip) = host
+            .trim_matches(|c| c == '[' || c == ']')
+            .parse::<std::net::IpAddr>()
+        {
+            return ip.is_loopback();
+        }
+        sysinfo::System::host_name().is_ok_and(|h| h.eq_ignore_ascii_case(&host))
+    }
+
     /// The URL to send requests to.
     pub fn base_url(&self) -> String {
         self.render(&self.connectable_host())
@@ -188,5 +205,29 @@ mod tests {
             resolve(None, None, None).to_string(),
             "http://127.0.0.1:11434"
         );
+    }
+
+    #[test]
+    fn local_hosts_are_loopback_bind_all_and_localhost() {
+        for h in [
+            "",
+            "127.0.0.1",
+            "127.1.2.3:8080",
+            "0.0.0.0",
+            ":1234",
+            "localhost",
+            "[::1]:11434",
+            "http://localhost",
+        ] {
+            assert!(HostUrl::parse(h).is_local(), "{h}");
+        }
+        for h in [
+            "10.0.0.5",
+            "gpu-box.lan",
+            "https://example.com/ollama",
+            "192.168.1.20:11434",
+        ] {
+            assert!(!HostUrl::parse(h).is_local(), "{h}");
+        }
     }
 }

@@ -18,9 +18,28 @@ pub struct Inventory {
     pub arch: HashMap<String, Architecture>,
     /// Capabilities per model name: from `/api/tags` on ≥ 0.30, else `/api/show`.
     pub capabilities: HashMap<String, Vec<String>>,
+    /// What `/api/version` answered, when it did.
+    pub version: Option<String>,
 }
 
 impl Inventory {
+    /// The model as the fit rules see it.
+    pub fn model<'a>(&'a self, m: &'a ModelEntry) -> crate::fit::Model<'a> {
+        let arch = self.arch.get(&m.name);
+        crate::fit::Model {
+            entry: m,
+            arch,
+            embedding_only: crate::fit::embedding_only(self.capabilities_of(&m.name), arch),
+        }
+    }
+
+    /// The weights blob of a loaded model, from the `/api/show` of the installed
+    /// model with the same digest.
+    pub fn weights_of(&self, r: &RunningModel) -> Option<String> {
+        let m = self.models.iter().find(|m| m.digest == r.digest)?;
+        self.arch.get(&m.name)?.weights_blob.clone()
+    }
+
     pub fn capabilities_of(&self, name: &str) -> &[String] {
         self.capabilities.get(name).map_or(&[], Vec::as_slice)
     }
@@ -30,6 +49,7 @@ impl Inventory {
 /// that reads as "nothing loaded". A failing `/api/show` only loses the estimate.
 pub async fn fetch(client: &Client) -> Result<Inventory, OllamaError> {
     let models = client.tags().await?;
+    let version = client.version().await.ok();
     let running = match client.ps().await {
         Ok(r) => r,
         Err(OllamaError::Status { status: 404, .. }) => Vec::new(),
@@ -49,6 +69,7 @@ pub async fn fetch(client: &Client) -> Result<Inventory, OllamaError> {
         models,
         running,
         arch: HashMap::new(),
+        version,
     };
     for (name, show) in shows {
         let Ok(show) = show else { continue };

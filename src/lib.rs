@@ -22,5 +22,6 @@ pub mod pins;
 pub mod report;
 pub mod sanitize;
 pub mod select;
+pub mod server_env;
 pub mod sim;
 pub mod ui;

@@ -11,7 +11,7 @@ use model_orchestrator::config::{self, Config};
 use model_orchestrator::dashboard::{self, DashboardOptions};
 use model_orchestrator::headless;
 use model_orchestrator::host;
-use model_orchestrator::memory::LazySystemMemory;
+use model_orchestrator::memory::{ExporterMemory, LazySystemMemory, MemoryPlan, MemorySource};
 use model_orchestrator::ollama::Client;
 use model_orchestrator::sim;
 
@@ -78,16 +78,21 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
     let client = Client::new(&host.base_url()).map_err(|e| eyre!(e))?;
     let path = config_path.as_deref();
+    let plan = MemoryPlan::choose(&host, &cli.memory_urls, &config.memory_urls);
     match cli.command {
         None => {
+            let (memory, memory_unknown) = memory_source(&plan);
             dashboard::run(DashboardOptions {
                 client,
                 config,
                 config_path,
-                memory: Box::new(LazySystemMemory::default()),
+                memory,
                 host_label: host.to_string(),
                 demo: false,
                 warnings: config_warning.into_iter().collect(),
+                memory_origin: plan.label(),
+                memory_unknown,
+                learned_path: model_orchestrator::fit::learned::default_path(),
             })
             .await?;
             Ok(ExitCode::SUCCESS)
@@ -110,13 +115,31 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             headless::keep(client, config, config_path, memory).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::List { json }) => commands::list(&client, &config, json).await,
+        Some(Command::List { json }) => commands::list(&client, &config, &plan, json).await,
         Some(Command::Ps { json }) => commands::ps(&client, &config, json).await,
         Some(Command::Select { task, json }) => {
-            commands::select(&client, &config, task, json).await
+            commands::select(&client, &config, &plan, task, json).await
         }
         Some(Command::Sim(_)) => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// Where the dashboard reads memory: this machine, exporters, or nowhere (with
+/// the reason shown in place of verdicts).
+fn memory_source(plan: &MemoryPlan) -> (Box<dyn MemorySource>, Option<String>) {
+    match plan {
+        MemoryPlan::Local => (Box::new(LazySystemMemory::default()), None),
+        MemoryPlan::Exporters(urls) => (exporters(urls.clone()), None),
+        MemoryPlan::Unknown { .. } => (
+            Box::new(LazySystemMemory::default()),
+            Some(model_orchestrator::memory::whose::UNKNOWN_HINT.to_string()),
+        ),
+    }
+}
+
+fn exporters(urls: Vec<String>) -> Box<dyn MemorySource> {
+    let handle = tokio::runtime::Handle::current();
+    Box::new(ExporterMemory::new(handle, reqwest::Client::new(), urls))
 }
 
 /// `--demo`: the dashboard against an in-process stand-in with simulated memory.
@@ -126,7 +149,9 @@ async fn demo(config: Config, config_warning: Option<String>) -> Result<ExitCode
         .await
         .map_err(|e| eyre!("cannot start the demo server: {e}"))?;
     let client = Client::new(&server.url()).map_err(|e| eyre!(e))?;
-    let memory = Box::new(sim::SimMemory::new(server.control()));
+    // The demo reads the stand-in's memory the way a remote host's is read.
+    let metrics = format!("{}/metrics", server.url());
+    let memory = exporters(vec![metrics.clone()]);
     let result = dashboard::run(DashboardOptions {
         client,
         config: Config {
@@ -138,6 +163,9 @@ async fn demo(config: Config, config_warning: Option<String>) -> Result<ExitCode
         host_label: format!("demo {}", server.url().trim_start_matches("http://")),
         demo: true,
         warnings: config_warning.into_iter().collect(),
+        memory_origin: metrics,
+        memory_unknown: None,
+        learned_path: None,
     })
     .await;
     server.shutdown().await;

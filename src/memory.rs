@@ -7,12 +7,14 @@ pub mod exporter;
 mod history;
 mod nvidia;
 mod system;
+pub mod whose;
 
 pub use amd::AmdSysfs;
 pub use exporter::ExporterMemory;
 pub use history::{EventKind, HistoryEvent, MemoryHistory, Sample, Series};
 pub use nvidia::NvidiaGpus;
 pub use system::{LazySystemMemory, MemoryError, SystemMemory};
+pub use whose::MemoryPlan;
 
 /// One GPU's memory.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

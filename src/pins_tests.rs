@@ -99,7 +99,7 @@ fn missing_key_is_added_among_the_top_level_settings() {
     assert_eq!(change, PinChange::Added);
     let cfg = Config::from_toml(&out, Path::new("c")).expect("still valid");
     assert!(cfg.is_pinned("phi3:mini"));
-    assert_eq!(cfg.num_ctx, 2048);
+    assert_eq!(cfg.num_ctx, Some(2048));
     assert_eq!(cfg.refresh.loaded_secs, 1.0);
     assert!(out.starts_with("# hello\nnum_ctx = 2048\n"), "{out}");
 }

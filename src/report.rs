@@ -9,7 +9,6 @@ use crate::fit::{self, NeedSource, Verdict};
 use crate::format::human_bytes;
 use crate::inventory::Inventory;
 use crate::memory::MemorySnapshot;
-use crate::names::same_model;
 use crate::ollama::Expiry;
 use crate::sanitize::clean;
 use crate::select::{self, Candidate, NoPick, Pick, Task};
@@ -31,13 +30,22 @@ pub struct ModelRow {
     pub capabilities: Vec<String>,
     /// Bytes the model needs in memory now.
     pub need: u64,
-    /// `override`, `estimate`, `file_size` or `remote`.
+    /// `override`, `estimate`, `predicted`, `observed`, `file_size` or `remote`.
     pub need_source: &'static str,
-    /// `loaded`, `fits_gpu`, `fits`, `fits_if_unloaded` or `no_fit`.
+    /// The context the need is computed at (what the server will load it with).
+    pub num_ctx: Option<u64>,
+    /// `loaded`, `fits_gpu`, `fits`, `fits_if_unloaded`, `no_fit`, `unknown`
+    /// (memory of that host unknown) or `remote` (a cloud model).
     pub verdict: &'static str,
-    /// For `fits_if_unloaded`: the loaded models to unload first.
+    /// Share of the model on the GPU when it loads split between CPU and GPU.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpu_percent: Option<u8>,
+    /// For `fits_if_unloaded`: the loaded models Ollama evicts first, next to go first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unload: Vec<String>,
+    /// For `fits_if_unloaded`: `memory`, or `count_limit` (OLLAMA_MAX_LOADED_MODELS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evicts_for: Option<&'static str>,
     /// For `no_fit`: bytes missing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub short_by: Option<u64>,
@@ -59,6 +67,10 @@ pub struct RunningRow {
     /// `forever`, `stopping`, `unknown`, or the RFC 3339 expiry.
     pub until: String,
     pub pinned: bool,
+    /// The configured keep-alive in seconds (-1 forever), or null when unknown.
+    pub keep_alive: Option<f64>,
+    /// Whether Ollama evicts this one first when it needs room.
+    pub evicted_next: bool,
 }
 
 /// `select --json`.
@@ -71,30 +83,41 @@ pub struct SelectRow {
 }
 
 pub fn verdict_key(v: &Verdict) -> &'static str {
-    match v {
-        Verdict::Loaded => "loaded",
-        Verdict::FitsGpu => "fits_gpu",
-        Verdict::Fits => "fits",
-        Verdict::FitsIfUnloaded { .. } => "fits_if_unloaded",
-        Verdict::NoFit { .. } => "no_fit",
-    }
+    v.key()
 }
 
 fn need_key(s: &NeedSource) -> &'static str {
     match s {
         NeedSource::Override => "override",
         NeedSource::Estimate { .. } => "estimate",
+        NeedSource::Predicted { .. } => "predicted",
+        NeedSource::Observed { .. } => "observed",
         NeedSource::FileSize => "file_size",
         NeedSource::Remote => "remote",
     }
 }
 
-pub fn model_rows(inv: &Inventory, mem: &MemorySnapshot, config: &Config) -> Vec<ModelRow> {
+/// The scene the commands judge in: the server's band, `mem` (None: unknown),
+/// and the loaded models in Ollama's eviction order as far as one reading tells.
+pub fn scene<'a>(
+    inv: &'a Inventory,
+    server: &'a fit::Server,
+    mem: Option<&'a MemorySnapshot>,
+    config: &'a Config,
+    book: &fit::KeepAliveBook,
+) -> fit::Scene<'a> {
+    fit::Scene::new(server, mem, &inv.running, config).order(
+        book,
+        |r| inv.weights_of(r),
+        Timestamp::now(),
+    )
+}
+
+pub fn model_rows(inv: &Inventory, scene: &fit::Scene<'_>, config: &Config) -> Vec<ModelRow> {
     inv.models
         .iter()
         .map(|m| {
-            let need = fit::need(m, inv.arch.get(&m.name), config);
-            let verdict = fit::verdict(&m.name, need.bytes, mem, &inv.running, config);
+            let fit::Judgement { need, verdict } = scene.judge(inv.model(m));
             ModelRow {
                 name: clean(&m.name),
                 size: m.size,
@@ -117,23 +140,52 @@ pub fn model_rows(inv: &Inventory, mem: &MemorySnapshot, config: &Config) -> Vec
                     .collect(),
                 need: need.bytes,
                 need_source: need_key(&need.source),
+                num_ctx: need.context.map(|c| c.num_ctx),
                 verdict: verdict_key(&verdict),
+                gpu_percent: match &verdict {
+                    Verdict::Fits(fit::Landing::Split { gpu_percent })
+                    | Verdict::FitsIfUnloaded {
+                        landing: fit::Landing::Split { gpu_percent },
+                        ..
+                    } => Some(*gpu_percent),
+                    _ => None,
+                },
                 unload: match &verdict {
-                    Verdict::FitsIfUnloaded { unload } => unload.iter().map(|u| clean(u)).collect(),
+                    Verdict::FitsIfUnloaded { unload, .. } => {
+                        unload.iter().map(|u| clean(u)).collect()
+                    }
                     _ => Vec::new(),
+                },
+                evicts_for: match &verdict {
+                    Verdict::FitsIfUnloaded {
+                        why: fit::Evict::Memory,
+                        ..
+                    } => Some("memory"),
+                    Verdict::FitsIfUnloaded {
+                        why: fit::Evict::CountLimit(_),
+                        ..
+                    } => Some("count_limit"),
+                    _ => None,
                 },
                 short_by: match verdict {
                     Verdict::NoFit { short_by } => Some(short_by),
                     _ => None,
                 },
-                loaded: inv.running.iter().any(|r| same_model(&r.name, &m.name)),
+                loaded: matches!(verdict, Verdict::Loaded),
                 pinned: config.is_pinned(&m.name),
             }
         })
         .collect()
 }
 
-pub fn running_rows(inv: &Inventory, config: &Config, now: Timestamp) -> Vec<RunningRow> {
+pub fn running_rows(
+    inv: &Inventory,
+    scene: &fit::Scene<'_>,
+    book: &fit::KeepAliveBook,
+    config: &Config,
+    now: Timestamp,
+) -> Vec<RunningRow> {
+    let next = scene.next_to_go();
     inv.running
         .iter()
         .map(|r| RunningRow {
@@ -150,6 +202,11 @@ pub fn running_rows(inv: &Inventory, config: &Config, now: Timestamp) -> Vec<Run
                 Expiry::At(t) => t.to_string(),
             },
             pinned: config.is_pinned(&r.name),
+            keep_alive: book.configured(r, now).map(|k| match k {
+                crate::duration::KeepAlive::Forever => -1.0,
+                crate::duration::KeepAlive::For(d) => d.as_secs_f64(),
+            }),
+            evicted_next: next.is_some_and(|n| n == r.name),
         })
         .collect()
 }
@@ -157,32 +214,27 @@ pub fn running_rows(inv: &Inventory, config: &Config, now: Timestamp) -> Vec<Run
 pub fn select(
     task: Task,
     inv: &Inventory,
+    scene: &fit::Scene<'_>,
     mem: &MemorySnapshot,
     config: &Config,
 ) -> Result<Pick, NoPick> {
-    let needs: Vec<u64> = inv
+    let judged: Vec<fit::Judgement> = inv
         .models
         .iter()
-        .map(|m| fit::need(m, inv.arch.get(&m.name), config).bytes)
+        .map(|m| scene.judge(inv.model(m)))
         .collect();
     let candidates: Vec<Candidate<'_>> = inv
         .models
         .iter()
-        .zip(&needs)
-        .map(|(entry, need)| Candidate {
+        .zip(&judged)
+        .map(|(entry, j)| Candidate {
             entry,
-            need: *need,
+            need: j.need.bytes,
+            verdict: &j.verdict,
             capabilities: inv.capabilities_of(&entry.name),
         })
         .collect();
-    select::select_best_model(
-        task,
-        &candidates,
-        mem,
-        &inv.running,
-        &config.keep_alive_models,
-        config,
-    )
+    select::select_best_model(task, &candidates, mem, &config.keep_alive_models, config)
 }
 
 pub fn select_row(task: Task, result: &Result<Pick, NoPick>) -> SelectRow {

@@ -12,7 +12,7 @@ use crate::fit::{self, Verdict};
 use crate::format::gb;
 use crate::memory::MemorySnapshot;
 use crate::names::{self, same_model};
-use crate::ollama::{ModelEntry, RunningModel};
+use crate::ollama::ModelEntry;
 use crate::sanitize::clean;
 
 pub use rank::{is_embedding, suits};
@@ -69,8 +69,10 @@ impl std::str::FromStr for Task {
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate<'a> {
     pub entry: &'a ModelEntry,
-    /// Bytes it needs (see `fit::need`).
+    /// Bytes it needs (see `fit::Scene::judge`).
     pub need: u64,
+    /// What Ollama will do if it is loaded now (see `fit::Scene::judge`).
+    pub verdict: &'a Verdict,
     /// From `/api/show` (or `/api/tags` on ≥ 0.30); empty when unknown.
     pub capabilities: &'a [String],
 }
@@ -79,7 +81,7 @@ pub struct Candidate<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pick {
     pub model: String,
-    /// `Loaded`, `FitsGpu` or `Fits`: a pick never needs an unload.
+    /// `Loaded` or `Fits`: a pick never makes Ollama evict anything.
     pub verdict: Verdict,
     /// One line, e.g. "llama3.1:8b needs 6.1 GB, 3.9 GB free → phi3:mini".
     pub reason: String,
@@ -89,7 +91,7 @@ pub struct Pick {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoPick {
     pub reason: String,
-    /// The most preferred model that would fit after unloading loaded, unpinned
+    /// The most preferred model that fits once Ollama evicts loaded, unpinned
     /// models (its verdict is `FitsIfUnloaded`), when there is one.
     pub unload_for: Option<Pick>,
 }
@@ -111,12 +113,14 @@ struct Ranked<'c, 'a> {
 /// within a tier bigger models come first, and a smaller quantization (same
 /// parameters, smaller file) comes right after its bigger sibling, so walking the
 /// ranking to the first model that fits is exactly the fallback order. `pins` adds to
-/// the config's pins (models never suggested for unloading).
+/// the config's pins: a model Ollama would evict a pin for is never picked.
+///
+/// A pick must also leave the RAM buffer free when it does not land wholly on the
+/// GPU: Ollama knows nothing of the buffer, the selector keeps it for the user.
 pub fn select_best_model(
     task: Task,
     models: &[Candidate<'_>],
     memory: &MemorySnapshot,
-    loaded: &[RunningModel],
     pins: &[String],
     config: &Config,
 ) -> Result<Pick, NoPick> {
@@ -129,7 +133,7 @@ pub fn select_best_model(
             cand: c,
             tier: rank::tier(task, c, &config.tasks),
             size: rank::size_rank(c),
-            verdict: fit::verdict_with(&c.entry.name, c.need, memory, loaded, buffer, pinned),
+            verdict: with_buffer(c, memory, buffer, &pinned),
         })
         .collect();
     ranked.sort_by_cached_key(|r| {
@@ -160,6 +164,28 @@ pub fn select_best_model(
     match ranked.iter().find(|r| r.verdict.fits_now()) {
         Some(r) => Ok(pick(r, fit_reason(task, &ranked[0], r, room))),
         None => Err(no_pick(task, &ranked, room)),
+    }
+}
+
+/// The verdict as the selector uses it: a fit that eats into the buffer, or an
+/// eviction of a pinned model, does not count as fitting.
+fn with_buffer(
+    c: &Candidate<'_>,
+    memory: &MemorySnapshot,
+    buffer: u64,
+    pinned: &dyn Fn(&str) -> bool,
+) -> Verdict {
+    let free = memory.ram_available.saturating_add(memory.vram_free());
+    match c.verdict {
+        Verdict::Fits(l) if *l != fit::Landing::Gpu && c.need.saturating_add(buffer) > free => {
+            Verdict::NoFit {
+                short_by: c.need.saturating_add(buffer) - free,
+            }
+        }
+        Verdict::FitsIfUnloaded { unload, .. } if unload.iter().any(|u| pinned(u)) => {
+            Verdict::NoFit { short_by: 0 }
+        }
+        v => v.clone(),
     }
 }
 
@@ -243,7 +269,7 @@ fn no_pick(task: Task, ranked: &[Ranked<'_, '_>], room: Room) -> NoPick {
         needs_vs_free(smallest.cand.need, room)
     );
     let unload_for = ranked.iter().find_map(|r| match &r.verdict {
-        Verdict::FitsIfUnloaded { unload } => Some((r, unload)),
+        Verdict::FitsIfUnloaded { unload, .. } => Some((r, unload)),
         _ => None,
     });
     let unload_for = unload_for.map(|(r, unload)| {

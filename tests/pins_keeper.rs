@@ -93,7 +93,9 @@ async fn an_evicted_pin_comes_back_when_memory_allows() {
     keeper.wait_for(Kind::WaitingForMemory, 1, SECS(4)).await;
     let waiting = keeper.messages().join("\n");
     assert!(
-        waiting.contains("llama3.1:8b pinned — waiting for memory (needs"),
+        waiting.contains(
+            "llama3.1:8b pinned — waiting for room (loading it now would evict deepseek-coder-v2:16b)"
+        ),
         "{waiting}"
     );
     // While the other model holds the memory: polls, but no load.
@@ -127,7 +129,7 @@ async fn a_pin_that_cannot_fit_waits_without_looping() {
     assert_eq!(keeper.count(Kind::NotInstalled), 1);
     let msg = keeper.messages().join("\n");
     assert!(
-        msg.contains("llama3.1:70b pinned — waiting for memory (needs 44."),
+        msg.contains("llama3.1:70b pinned — waiting for room (needs 45."),
         "{msg}"
     );
     assert!(msg.contains("run `ollama pull not-installed:1b`"), "{msg}");

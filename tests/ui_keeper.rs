@@ -116,10 +116,10 @@ fn a_pinned_model_that_does_not_fit_waits_without_requests() {
     ));
     let waiting: Vec<String> = log_texts(&s)
         .into_iter()
-        .filter(|t| t.contains("waiting for memory"))
+        .filter(|t| t.contains("waiting for room"))
         .collect();
     assert_eq!(waiting.len(), 1, "{waiting:?}");
-    assert!(waiting[0].starts_with("llama3.1:70b pinned — waiting for memory (needs "));
+    assert!(waiting[0].starts_with("llama3.1:70b pinned — waiting for room (needs "));
     // Later polls stay quiet: no request, no repeated log line.
     for t in 1..5 {
         update(&mut s, Msg::Clock(at(t * 2)));
@@ -128,7 +128,7 @@ fn a_pinned_model_that_does_not_fit_waits_without_requests() {
     }
     let count = log_texts(&s)
         .iter()
-        .filter(|t| t.contains("waiting for memory"))
+        .filter(|t| t.contains("waiting for room"))
         .count();
     assert_eq!(count, 1);
 }

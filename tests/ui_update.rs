@@ -285,7 +285,9 @@ fn u_on_a_model_that_is_not_loaded_says_so() {
 }
 
 #[test]
-fn a_model_that_does_not_fit_asks_first() {
+fn a_load_that_makes_ollama_evict_asks_first_naming_who_goes() {
+    // 0.10.1 with a GPU and llama3.1:8b loaded: the 70b does not fit whole in VRAM
+    // beside it (requireFull, server/sched.go), so Ollama evicts the 8b first.
     let mut s = typical();
     select(&mut s, "llama3.1:70b");
     let fx = press(&mut s, KeyCode::Enter);
@@ -295,14 +297,10 @@ fn a_model_that_does_not_fit_asks_first() {
         .as_ref()
         .map(|c| c.text.clone())
         .unwrap_or_default();
-    assert!(
-        text.starts_with(
-            "llama3.1:70b needs 42.5 GB, 36.0 GB free (2.0 GB kept spare) — short 2.4 GB \
-             even with the other unpinned models unloaded."
-        ),
-        "{text}"
+    assert_eq!(
+        text,
+        "Ollama will evict llama3.1:8b to load llama3.1:70b: llama3.1:70b does not fit beside them. Load anyway? y/n"
     );
-    assert!(text.ends_with("Load anyway? y/n"), "{text}");
     // Other keys are ignored while the question is open; n cancels.
     assert!(update(&mut s, ch('j')).is_empty());
     assert!(update(&mut s, ch('n')).is_empty());
@@ -315,6 +313,48 @@ fn a_model_that_does_not_fit_asks_first() {
             model: "llama3.1:70b".into(),
             keep_alive: five_minutes()
         }]
+    );
+}
+
+#[test]
+fn the_eviction_question_names_pinned_victims() {
+    let config = Config {
+        keep_alive_models: vec!["llama3.1:8b".into()],
+        ..Config::default()
+    };
+    let loaded = vec![running("llama3.1:8b", 6.1, 6.1, Some(at(252)))];
+    let mut s = connected(config, typical_models(), loaded);
+    select(&mut s, "llama3.1:70b");
+    press(&mut s, KeyCode::Enter);
+    let text = s
+        .confirm
+        .as_ref()
+        .map(|c| c.text.clone())
+        .unwrap_or_default();
+    assert!(
+        text.starts_with("Ollama will evict llama3.1:8b (pinned) to load llama3.1:70b"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_model_that_cannot_fit_at_all_asks_first_with_the_shortfall() {
+    let mut s = typical();
+    update(&mut s, Msg::Memory(memory(16.0, 14.0, &[])));
+    select(&mut s, "llama3.1:70b");
+    press(&mut s, KeyCode::Enter);
+    let text = s
+        .confirm
+        .as_ref()
+        .map(|c| c.text.clone())
+        .unwrap_or_default();
+    assert!(
+        text.starts_with("llama3.1:70b needs 42.5 GB, 2.0 GB free — short "),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("even with everything else unloaded. Load anyway? y/n"),
+        "{text}"
     );
 }
 

@@ -27,6 +27,8 @@ pub fn on_version(state: &mut State, reply: Reply<String>, fx: &mut Vec<Effect>)
             // the version, instead of with a placeholder.
             let late = state.version.is_none() && matches!(state.conn, Connection::Connected);
             state.version = Some(clean(&v));
+            state.server = crate::fit::Server::new(Some(&v), state.server_settings.clone());
+            super::derive::refresh(state);
             if late {
                 announce(state);
             }

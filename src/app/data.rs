@@ -82,6 +82,10 @@ pub fn on_ps(state: &mut State, reply: Reply<Vec<RunningModel>>, fx: &mut Vec<Ef
                 }
                 state.running = running;
                 state.ps_loaded = true;
+                state.book.observe(&state.running, state.now);
+                if state.learned.observe(&state.running) {
+                    fx.push(Effect::SaveLearned(state.learned.clone()));
+                }
                 derive::refresh(state);
                 state.dirty = true;
             }

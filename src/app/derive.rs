@@ -4,41 +4,52 @@
 
 use std::cmp::Ordering;
 
-use jiff::Timestamp;
-
 use super::state::{Row, SortKey, State};
 use crate::fit::{self, Verdict};
-use crate::memory::MemorySnapshot;
 use crate::names::same_model;
-use crate::ollama::{Expiry, RunningModel};
 use crate::select::{Candidate, select_best_model};
 
 /// Recomputes rows, view and best pick, keeping the cursor on the same model.
 pub fn refresh(state: &mut State) {
     let keep = state.selected_model().map(|m| m.name.clone());
-    let empty = MemorySnapshot::default();
-    let memory = state.memory.as_ref().unwrap_or(&empty);
-    state.rows = state
+    let scene = state.scene();
+    let rows = state
         .models
         .iter()
         .map(|m| {
-            let arch = state.show_for(m).map(|s| &s.arch);
-            let need = fit::need(m, arch, &state.config);
-            let verdict = fit::verdict(&m.name, need.bytes, memory, &state.running, &state.config);
+            let j = scene.judge(model_of(state, m));
             Row {
                 pinned: state.config.is_pinned(&m.name),
-                loaded: matches!(verdict, Verdict::Loaded),
-                need,
-                verdict,
+                loaded: matches!(j.verdict, Verdict::Loaded),
+                need: j.need,
+                verdict: j.verdict,
             }
         })
         .collect();
+    let order = scene.residents.iter().map(|r| r.name.clone()).collect();
+    drop(scene);
+    state.rows = rows;
+    state.evict_order = order;
     state.best = best_pick(state);
     rebuild_view(state);
     if let Some(name) = keep {
         select_name(state, &name);
     }
     clamp_selection(state);
+}
+
+/// The model as the fit rules see it: entry, architecture, embedding-only.
+pub fn model_of<'a>(state: &'a State, m: &'a crate::ollama::ModelEntry) -> fit::Model<'a> {
+    let show = state.show_for(m);
+    let caps = show
+        .map(|s| s.capabilities.as_slice())
+        .filter(|c| !c.is_empty())
+        .unwrap_or(&m.capabilities);
+    fit::Model {
+        entry: m,
+        arch: show.map(|s| &s.arch),
+        embedding_only: fit::embedding_only(caps, show.map(|s| &s.arch)),
+    }
 }
 
 fn best_pick(state: &State) -> Option<Result<crate::select::Pick, crate::select::NoPick>> {
@@ -53,6 +64,7 @@ fn best_pick(state: &State) -> Option<Result<crate::select::Pick, crate::select:
         .map(|(m, r)| Candidate {
             entry: m,
             need: r.need.bytes,
+            verdict: &r.verdict,
             capabilities: state
                 .show_for(m)
                 .map(|s| s.capabilities.as_slice())
@@ -63,7 +75,6 @@ fn best_pick(state: &State) -> Option<Result<crate::select::Pick, crate::select:
         state.task,
         &candidates,
         memory,
-        &state.running,
         &state.config.keep_alive_models,
         &state.config,
     ))
@@ -96,14 +107,18 @@ fn compare(state: &State, a: usize, b: usize) -> Ordering {
     primary.then_with(by_name)
 }
 
-/// Best first: loaded, on the GPU, fits, fits after unloading, does not fit.
+/// Best first: loaded, on the GPU, split, on the CPU, after evicting, remote,
+/// unknown, does not fit.
 pub fn verdict_rank(v: &Verdict) -> u8 {
     match v {
         Verdict::Loaded => 0,
-        Verdict::FitsGpu => 1,
-        Verdict::Fits => 2,
-        Verdict::FitsIfUnloaded { .. } => 3,
-        Verdict::NoFit { .. } => 4,
+        Verdict::Fits(fit::Landing::Gpu) => 1,
+        Verdict::Fits(fit::Landing::Split { .. }) => 2,
+        Verdict::Fits(fit::Landing::Cpu) => 3,
+        Verdict::FitsIfUnloaded { .. } => 4,
+        Verdict::Remote => 5,
+        Verdict::Unknown => 6,
+        Verdict::NoFit { .. } => 7,
     }
 }
 
@@ -123,19 +138,4 @@ pub fn clamp_selection(state: &mut State) {
     state.loaded_selected = state
         .loaded_selected
         .min(state.running.len().saturating_sub(1));
-}
-
-/// The order Ollama would unload idle models in: shortest keep-alive first, models
-/// kept forever last (`findRunnerToUnload`). `/api/ps` does not give the keep-alive
-/// itself, so the time left stands in for it.
-pub fn eviction_order(running: &[RunningModel], now: Timestamp) -> Vec<&RunningModel> {
-    let mut out: Vec<&RunningModel> = running.iter().collect();
-    let key = |m: &RunningModel| match m.expiry(now) {
-        Expiry::Stopping => (0, 0),
-        Expiry::At(t) => (1, t.as_second()),
-        Expiry::Unknown => (2, 0),
-        Expiry::Forever => (3, 0),
-    };
-    out.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.name.cmp(&b.name)));
-    out
 }

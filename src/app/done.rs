@@ -51,6 +51,10 @@ pub fn on_load_done(
     if reply.as_ref().is_err_and(OllamaError::is_not_found) {
         fetch_tags(state, fx);
     }
+    if reply.is_ok() {
+        // Our own request: its keep-alive is the runner's configured one.
+        state.book.requested(name, Some(keep_alive), None);
+    }
     let op = finish(state, name, false);
     match op {
         Some(op) if op.kind.is_keepers() => keeper::on_done(state, name, reply),

@@ -68,7 +68,7 @@ impl Shown {
             .map(|r| {
                 let detail = match &r.verdict {
                     Verdict::NoFit { short_by } => gb(*short_by),
-                    Verdict::FitsIfUnloaded { unload } => unload.join(","),
+                    Verdict::FitsIfUnloaded { unload, .. } => unload.join(","),
                     _ => String::new(),
                 };
                 (derive::verdict_rank(&r.verdict), detail)

@@ -70,5 +70,7 @@ pub enum Effect {
         model: String,
         pinned: bool,
     },
+    /// Write the learned needs to their file.
+    SaveLearned(crate::fit::Learned),
     Quit,
 }

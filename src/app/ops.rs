@@ -5,7 +5,7 @@ use super::log::LogKind;
 use super::msg::Effect;
 use super::state::{Confirm, Op, OpKind, State};
 use super::{derive, keeper};
-use crate::fit::Verdict;
+use crate::fit::{Evict, Verdict};
 use crate::format::gb;
 use crate::names::{normalize, same_model};
 use crate::sanitize::clean;
@@ -15,35 +15,45 @@ fn target(state: &State) -> Option<String> {
     state.target().map(str::to_string)
 }
 
-/// Asks first when the model cannot fit; returns whether a question was asked.
+/// Asks first when the load would make Ollama evict models, or cannot fit at all;
+/// returns whether a question was asked.
 fn confirm_if_short(state: &mut State, name: &str, pin: bool) -> bool {
     let Some((_, row)) = state.model_row(name) else {
         return false;
     };
-    let Verdict::NoFit { short_by } = row.verdict else {
-        return false;
-    };
-    let need = row.need.bytes;
     let verb = if pin { "Pin" } else { "Load" };
-    // The same figure as the table's ✗ column: it counts the buffer and what
-    // unloading every unpinned model would free.
-    let others = state
-        .running
-        .iter()
-        .any(|m| !state.config.is_pinned(&m.name) && !same_model(&m.name, name));
-    let after = if others {
-        " even with the other unpinned models unloaded"
-    } else {
-        ""
+    let text = match &row.verdict {
+        Verdict::NoFit { short_by } => format!(
+            "{} needs {}, {} free — short {} even with everything else unloaded. {verb} anyway? y/n",
+            clean(name),
+            gb(row.need.bytes),
+            gb(state.free_bytes()),
+            gb(*short_by),
+        ),
+        Verdict::FitsIfUnloaded { unload, why, .. } => {
+            let names: Vec<String> = unload
+                .iter()
+                .map(|u| {
+                    let pinned = if state.config.is_pinned(u) {
+                        " (pinned)"
+                    } else {
+                        ""
+                    };
+                    format!("{}{pinned}", clean(u))
+                })
+                .collect();
+            let reason = match why {
+                Evict::CountLimit(n) => format!("{n} models are loaded, the server's limit"),
+                Evict::Memory => format!("{} does not fit beside them", clean(name)),
+            };
+            format!(
+                "Ollama will evict {} to load {}: {reason}. {verb} anyway? y/n",
+                names.join(", "),
+                clean(name)
+            )
+        }
+        _ => return false,
     };
-    let text = format!(
-        "{} needs {}, {} free ({} kept spare) — short {}{after}. {verb} anyway? y/n",
-        clean(name),
-        gb(need),
-        gb(state.free_bytes()),
-        gb(state.config.ram_buffer_bytes()),
-        gb(short_by),
-    );
     state.confirm = Some(Confirm {
         model: name.to_string(),
         pin,

@@ -33,6 +33,18 @@ pub struct State {
     pub size: (u16, u16),
     pub conn: Connection,
     pub version: Option<String>,
+    /// The server's band and settings: what the verdicts replay.
+    pub server: crate::fit::Server,
+    /// The server's settings as far as known (the config's mirror, else detected).
+    pub server_settings: crate::fit::ServerSettings,
+    /// Configured keep-alive of each loaded model, for Ollama's eviction order.
+    pub book: crate::fit::KeepAliveBook,
+    /// Needs seen in `/api/ps` before, per digest and context.
+    pub learned: crate::fit::Learned,
+    /// Why the memory of the machine Ollama runs on is unknown, when it is.
+    pub memory_unknown: Option<String>,
+    /// Whose memory the memory pane shows ("this machine", an exporter URL).
+    pub memory_origin: String,
     pub models: Vec<ModelEntry>,
     pub tags_loaded: bool,
     pub running: Vec<RunningModel>,
@@ -49,6 +61,8 @@ pub struct State {
     /// The memory pane inside its border at the current size (`app::memory`).
     pub memory_area: ratatui::layout::Rect,
     pub rows: Vec<Row>,
+    /// Names of the loaded models in Ollama's eviction order (next to go first).
+    pub evict_order: Vec<String>,
     /// Indices into `models`, filtered and sorted: what the table shows.
     pub view: Vec<usize>,
     pub best: Option<Result<Pick, NoPick>>,
@@ -85,6 +99,7 @@ impl State {
             log.push(now, super::log::LogKind::Error, w);
         }
         let keeper = Keeper::new(&config.keep_alive_models, now);
+        let settings = config.server.settings();
         State {
             now,
             tz: TimeZone::UTC,
@@ -97,6 +112,12 @@ impl State {
             size: (80, 24),
             conn: Connection::Connecting,
             version: None,
+            server: crate::fit::Server::new(None, settings.clone()),
+            server_settings: settings,
+            book: crate::fit::KeepAliveBook::default(),
+            learned: crate::fit::Learned::default(),
+            memory_unknown: None,
+            memory_origin: "this machine".into(),
             models: Vec::new(),
             tags_loaded: false,
             running: Vec::new(),
@@ -109,6 +130,7 @@ impl State {
             memory_drawn: 0,
             memory_area: ratatui::layout::Rect::default(),
             rows: Vec::new(),
+            evict_order: Vec::new(),
             view: Vec::new(),
             best: None,
             selected: 0,
@@ -157,7 +179,29 @@ impl State {
 
     /// Loaded models in the order the pane lists them: next to be evicted first.
     pub fn loaded_order(&self) -> Vec<&RunningModel> {
-        super::derive::eviction_order(&self.running, self.now)
+        self.evict_order
+            .iter()
+            .filter_map(|n| self.running.iter().find(|r| &r.name == n))
+            .collect()
+    }
+
+    /// The scene every verdict on screen is judged in.
+    pub fn scene(&self) -> crate::fit::Scene<'_> {
+        let weights = |r: &RunningModel| {
+            let entry = self
+                .models
+                .iter()
+                .find(|m| m.digest == r.digest || same_model(&m.name, &r.name))?;
+            self.show_for(entry)?.arch.weights_blob.clone()
+        };
+        let memory = if self.memory_unknown.is_some() {
+            None
+        } else {
+            self.memory.as_ref()
+        };
+        crate::fit::Scene::new(&self.server, memory, &self.running, &self.config)
+            .with_learned(&self.learned)
+            .order(&self.book, weights, self.now)
     }
 
     pub fn op_for(&self, model: &str) -> Option<&Op> {

@@ -14,6 +14,8 @@ use crate::ollama::Client;
 pub struct Runner {
     client: Client,
     config_path: Option<PathBuf>,
+    /// Where learned needs are kept; `None` keeps them for this run only.
+    pub learned_path: Option<PathBuf>,
     tx: UnboundedSender<Msg>,
 }
 
@@ -22,6 +24,7 @@ impl Runner {
         Runner {
             client,
             config_path,
+            learned_path: None,
             tx,
         }
     }
@@ -84,6 +87,12 @@ impl Runner {
                         .unwrap_or_else(|e| Err(format!("saving pins stopped: {e}")));
                     Msg::PinsSaved(result)
                 });
+            }
+            Effect::SaveLearned(learned) => {
+                if let Some(path) = self.learned_path.clone() {
+                    // Losing one observation is harmless: the next poll learns it again.
+                    tokio::task::spawn_blocking(move || crate::fit::learned::save(&path, &learned));
+                }
             }
             Effect::Quit => {}
         }

@@ -1,317 +1,434 @@
+//! Verdict tables per release band. Each case names the Ollama function its rule
+//! comes from (`server/sched.go` `processPending` unless said otherwise).
+
 use super::*;
+use crate::duration::KeepAlive;
 use crate::memory::GpuMemory;
-use crate::ollama::ShowResponse;
 
 const GIB: u64 = 1 << 30;
 const G: u64 = 1_000_000_000;
 
-fn arch(layers: u64, heads: u64, kv: &[u64], embd: u64) -> Architecture {
-    Architecture {
-        name: "llama".into(),
-        block_count: Some(layers),
-        head_count: Some(heads),
-        head_count_kv: kv.to_vec(),
-        embedding_length: Some(embd),
-        ..Architecture::default()
-    }
-}
-
-fn fixture_arch(file: &str) -> Architecture {
-    let path = format!("{}/tests/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).expect("fixture is readable");
-    let show: ShowResponse = serde_json::from_str(&text).expect("fixture parses");
-    show.architecture()
-}
-
-fn entry(name: &str, size: u64) -> ModelEntry {
-    ModelEntry {
-        name: name.into(),
-        size,
+/// llama3.1:8b as `/api/show` describes it.
+fn llama8b() -> (ModelEntry, Architecture) {
+    let entry = ModelEntry {
+        name: "llama3.1:8b".into(),
+        size: 4_920_753_328,
+        digest: "46e0".into(),
         ..ModelEntry::default()
+    };
+    let arch = Architecture {
+        name: "llama".into(),
+        block_count: Some(32),
+        context_length: Some(131_072),
+        embedding_length: Some(4096),
+        head_count: Some(32),
+        head_count_kv: vec![8],
+        head_count_kv_min: Some(8),
+        vocab_size: Some(128_256),
+        ..Architecture::default()
+    };
+    (entry, arch)
+}
+
+/// qwen2.5-coder:32b.
+fn coder32b() -> (ModelEntry, Architecture) {
+    let entry = ModelEntry {
+        name: "qwen2.5-coder:32b".into(),
+        size: 19_851_336_256,
+        digest: "4bd6".into(),
+        ..ModelEntry::default()
+    };
+    let arch = Architecture {
+        name: "qwen2".into(),
+        block_count: Some(64),
+        context_length: Some(32_768),
+        embedding_length: Some(5120),
+        head_count: Some(40),
+        head_count_kv: vec![8],
+        head_count_kv_min: Some(8),
+        vocab_size: Some(152_064),
+        ..Architecture::default()
+    };
+    (entry, arch)
+}
+
+fn mem(ram_free: u64, swap_free: u64, gpus: &[(u64, u64)]) -> MemorySnapshot {
+    MemorySnapshot {
+        ram_total: 64 * GIB,
+        ram_available: ram_free,
+        ram_used: 64 * GIB - ram_free,
+        swap_total: swap_free,
+        swap_used: 0,
+        gpus: gpus
+            .iter()
+            .map(|&(total, free)| GpuMemory {
+                name: "gpu".into(),
+                total,
+                used: total - free,
+            })
+            .collect(),
     }
 }
 
-fn running(name: &str, size: u64) -> RunningModel {
+fn running(name: &str, size: u64, vram: u64, expires: &str) -> RunningModel {
     RunningModel {
         name: name.into(),
+        digest: format!("d-{name}"),
         size,
+        size_vram: Some(vram),
+        expires_at: expires.parse().ok(),
         ..RunningModel::default()
     }
 }
 
-fn mem(ram_available: u64, gpu_free: &[u64]) -> MemorySnapshot {
-    MemorySnapshot {
-        ram_total: 64 * G,
-        ram_available,
-        gpus: gpu_free
-            .iter()
-            .map(|&free| GpuMemory {
-                name: "gpu".into(),
-                total: 24 * G,
-                used: 24 * G - free,
-            })
-            .collect(),
-        ..MemorySnapshot::default()
-    }
-}
+const NOW: &str = "2026-01-01T00:00:00Z";
+const IN_5M: &str = "2026-01-01T00:05:00Z";
+const FOREVER: &str = "2318-01-01T00:00:00Z";
 
-fn cfg(buffer_gb: f64, pins: &[&str]) -> Config {
-    Config {
-        ram_buffer_gb: buffer_gb,
-        keep_alive_models: pins.iter().map(|p| p.to_string()).collect(),
-        ..Config::default()
-    }
+fn judge(
+    version: &str,
+    memory: Option<&MemorySnapshot>,
+    loaded: &[RunningModel],
+    model: (ModelEntry, Architecture),
+) -> Judgement {
+    let server = Server::new(Some(version), ServerSettings::default());
+    let config = Config::default();
+    let now: jiff::Timestamp = NOW.parse().expect("time");
+    let book = KeepAliveBook::default();
+    let scene = Scene::new(&server, memory, loaded, &config).order(&book, |_| None, now);
+    let (entry, arch) = model;
+    scene.judge(Model {
+        entry: &entry,
+        arch: Some(&arch),
+        embedding_only: false,
+    })
 }
 
 #[test]
-fn kv_cache_matches_the_llama3_8b_example() {
-    // 32 layers, 8 KV heads, head dim 4096 / 32 = 128: 128 KiB per token.
-    let a = arch(32, 32, &[8], 4096);
-    assert_eq!(kv_cache_bytes(&a, 1), Some(128 * 1024));
-    assert_eq!(kv_cache_bytes(&a, 8192), Some(GIB));
+fn context_follows_the_servers_priority_and_is_capped_at_training() {
+    // modelOptions (routes.go v0.15.5): request > Modelfile > OLLAMA_CONTEXT_LENGTH > default.
+    let m = mem(60 * GIB, 0, &[(24 * GIB, 24 * GIB)]);
+    let ctx = |version: &str, config: &Config, settings: ServerSettings, arch: &Architecture| {
+        let server = Server::new(Some(version), settings);
+        let scene = Scene::new(&server, Some(&m), &[], config);
+        let (entry, _) = llama8b();
+        scene.context(
+            Model {
+                entry: &entry,
+                arch: Some(arch),
+                embedding_only: false,
+            },
+            None,
+        )
+    };
+    let (_, arch) = llama8b();
+    let plain = Config::default();
     assert_eq!(
-        kv_cache_bytes(&fixture_arch("show-llama3.1.json"), 8192),
-        Some(GIB)
+        ctx("0.5.7", &plain, ServerSettings::default(), &arch).num_ctx,
+        2048
     );
-}
-
-#[test]
-fn kv_cache_sums_per_layer_heads_and_uses_given_head_dims() {
-    // openelm: head_count_kv [2, 2, 4, 4], key/value length 64.
-    let a = fixture_arch("show-openelm.json");
-    assert_eq!(kv_cache_bytes(&a, 2048), Some(2048 * (64 + 64) * 12 * 2));
-    // key_length alone: value dim still from embedding / heads.
-    let mut b = arch(2, 4, &[1], 512);
-    b.key_length = Some(64);
-    assert_eq!(kv_cache_bytes(&b, 10), Some(10 * (64 + 128) * 2 * 2));
-}
-
-#[test]
-fn kv_cache_without_kv_heads_is_full_attention() {
-    let a = arch(4, 8, &[], 1024);
-    assert_eq!(kv_cache_bytes(&a, 100), Some(100 * 256 * 32 * 2));
-}
-
-#[test]
-fn kv_cache_needs_layers_and_a_head_dim() {
-    let mut no_layers = arch(32, 32, &[8], 4096);
-    no_layers.block_count = None;
-    assert_eq!(kv_cache_bytes(&no_layers, 4096), None);
-    assert_eq!(kv_cache_bytes(&arch(0, 32, &[8], 4096), 4096), None);
-    assert_eq!(kv_cache_bytes(&arch(32, 0, &[8], 4096), 4096), None);
-    assert_eq!(kv_cache_bytes(&fixture_arch("show-old.json"), 4096), None);
-    // Given head dims make embedding and head count unnecessary.
-    let mut dims_only = arch(2, 0, &[4], 0);
-    dims_only.embedding_length = None;
-    dims_only.key_length = Some(64);
-    dims_only.value_length = Some(64);
-    assert_eq!(kv_cache_bytes(&dims_only, 1), Some(128 * 8 * 2));
-}
-
-#[test]
-fn kv_cache_overflow_is_unknown_not_wrapped() {
     assert_eq!(
-        kv_cache_bytes(&arch(32, 32, &[8], 4096), u64::MAX / 2),
-        None
+        ctx("0.12.6", &plain, ServerSettings::default(), &arch).num_ctx,
+        4096
     );
-}
-
-#[test]
-fn need_prefers_override_then_estimate_then_file() {
-    let m = entry("llama3.1:8b", 4_920_753_328);
-    let a = fixture_arch("show-llama3.1.json");
-    let mut c = Config::default(); // num_ctx 4096
-    let est = need(&m, Some(&a), &c);
-    assert_eq!(est.bytes, 4_920_753_328 + GIB / 2);
-    assert!(matches!(
-        est.source,
-        NeedSource::Estimate { num_ctx: 4096, .. }
-    ));
-    assert_eq!(need(&m, None, &c).source, NeedSource::FileSize);
-    assert_eq!(need(&m, None, &c).bytes, 4_920_753_328);
-    c.model_sizes.insert("Llama3.1:8B".into(), 6.5);
+    let vram = ctx("0.33.0", &plain, ServerSettings::default(), &arch);
     assert_eq!(
-        need(&m, Some(&a), &c),
-        Need {
-            bytes: 6_500_000_000,
-            source: NeedSource::Override
-        }
+        (vram.num_ctx, vram.source),
+        (
+            32_768,
+            ContextSource::VramDefault {
+                total_vram: 24 * GIB
+            }
+        )
     );
-}
-
-#[test]
-fn need_caps_the_context_at_the_trained_length() {
-    let m = entry("openelm:1b", 1_000);
-    let a = fixture_arch("show-openelm.json"); // trained on 2048
-    let c = Config {
-        num_ctx: 32_768,
+    let env = ServerSettings {
+        context_length: Some(8192),
+        ..ServerSettings::default()
+    };
+    assert_eq!(
+        ctx("0.33.0", &plain, env.clone(), &arch).source,
+        ContextSource::ServerSetting
+    );
+    let mut modelfile = arch.clone();
+    modelfile.modelfile_num_ctx = Some(16_384);
+    assert_eq!(
+        ctx("0.33.0", &plain, env.clone(), &modelfile).num_ctx,
+        16_384
+    );
+    let ours = Config {
+        num_ctx: Some(1_000_000),
         ..Config::default()
     };
-    let n = need(&m, Some(&a), &c);
-    assert_eq!(n.bytes, 1_000 + 2048 * 128 * 12 * 2);
+    let capped = ctx("0.33.0", &ours, env, &modelfile);
+    // NewLlamaServer: "requested context size too large for model".
+    assert_eq!(
+        (capped.num_ctx, capped.capped, capped.source),
+        (131_072, true, ContextSource::Override)
+    );
+}
+
+#[test]
+fn parallel_slots_multiply_the_kv_cache_by_band() {
+    // pickBestFullFitByLibrary (v0.5.7): defaultParallel 4, KV for num_ctx × 4.
+    let m = mem(60 * GIB, 0, &[]);
+    let old = judge("0.5.7", Some(&m), &[], llama8b());
+    let new = judge("0.12.6", Some(&m), &[], llama8b());
+    let kv = |j: &Judgement| match j.need.source {
+        NeedSource::Estimate { kv, .. } => kv,
+        ref other => panic!("{other:?}"),
+    };
+    // 2048 × 4 slots vs 4096 × 1 slot: twice the tokens.
+    assert_eq!(kv(&old), 2 * kv(&new));
+    assert_eq!(new.need.context.map(|c| c.slots), Some(1));
+}
+
+#[test]
+fn a_gpu_model_must_fit_whole_beside_others_or_ollama_evicts() {
+    // v0.12.6 load(requireFull=true) → ErrLoadRequiredFull → findRunnerToUnload.
+    // 4 GiB of VRAM free and plenty of RAM: the old "RAM + VRAM" rule said fits.
+    let m = mem(40 * GIB, 0, &[(24 * GIB, 4 * GIB)]);
+    let other = running("mistral:7b", 20 * GIB, 20 * GIB, IN_5M);
+    let j = judge("0.12.6", Some(&m), std::slice::from_ref(&other), llama8b());
+    match j.verdict {
+        Verdict::FitsIfUnloaded {
+            unload,
+            why,
+            landing,
+        } => {
+            assert_eq!(unload, ["mistral:7b"]);
+            assert_eq!(why, Evict::Memory);
+            assert_eq!(landing, Landing::Gpu);
+        }
+        v => panic!("{v:?}"),
+    }
+    // With enough VRAM it loads beside it, on the GPU.
+    let roomy = mem(40 * GIB, 0, &[(24 * GIB, 12 * GIB)]);
+    let j = judge("0.12.6", Some(&roomy), &[other], llama8b());
+    assert_eq!(j.verdict, Verdict::Fits(Landing::Gpu));
+}
+
+#[test]
+fn only_a_first_model_may_split_between_cpu_and_gpu() {
+    // loadedCount == 0 → load(requireFull=false) → pickBestPartialFitByLibrary.
+    let m = mem(40 * GIB, 0, &[(24 * GIB, 4 * GIB)]);
+    let j = judge("0.12.6", Some(&m), &[], llama8b());
+    match j.verdict {
+        Verdict::Fits(Landing::Split { gpu_percent }) => {
+            assert!((30..90).contains(&gpu_percent), "{gpu_percent}")
+        }
+        v => panic!("{v:?}"),
+    }
+}
+
+#[test]
+fn current_servers_predict_the_32b_coder_at_32k_and_keep_20_percent_free() {
+    // PredictServerVRAM + the 80 % pre-flight check (sched.go load, v0.30+).
+    let m = mem(48 * GIB, 0, &[(24 * GIB, 24 * GIB)]);
+    let alone = judge("0.33.0", Some(&m), &[], coder32b());
+    assert!(
+        alone.need.bytes > 28 * G && alone.need.bytes < 29 * G,
+        "{}",
+        alone.need.bytes
+    );
+    assert!(
+        matches!(alone.verdict, Verdict::Fits(Landing::Split { .. })),
+        "{:?}",
+        alone.verdict
+    );
+    // Beside a 2 GB model with 22 GiB free the prediction exceeds 80 %: evict.
+    let small = running("llama3.2:3b", 2 * GIB, 2 * GIB, IN_5M);
+    let crowded = mem(46 * GIB, 0, &[(24 * GIB, 22 * GIB)]);
+    let j = judge("0.33.0", Some(&crowded), &[small], coder32b());
+    assert!(
+        matches!(j.verdict, Verdict::FitsIfUnloaded { .. }),
+        "{:?}",
+        j.verdict
+    );
+}
+
+#[test]
+fn cpu_only_hosts_use_ram_and_swap_only_on_a_first_load_before_0_30() {
+    // llamaServer.Load (v0.12.6): TotalSize − VRAM ≤ free RAM + free swap;
+    // maybeFindCPURunnerToUnload: beside others, the whole estimate ≤ free RAM.
+    let tight = mem(4 * GIB, 4 * GIB, &[]);
+    let first = judge("0.12.6", Some(&tight), &[], llama8b());
+    assert_eq!(first.verdict, Verdict::Fits(Landing::Cpu));
+    // ≥ 0.30 does not count swap.
+    let new = judge("0.33.0", Some(&tight), &[], llama8b());
+    assert!(
+        matches!(new.verdict, Verdict::NoFit { .. }),
+        "{:?}",
+        new.verdict
+    );
+    // Beside another model, swap does not count either: Ollama evicts.
+    let other = running("phi3:mini", 3 * GIB, 0, IN_5M);
+    let beside = judge("0.12.6", Some(&tight), &[other], llama8b());
+    assert!(
+        matches!(beside.verdict, Verdict::FitsIfUnloaded { .. }),
+        "{:?}",
+        beside.verdict
+    );
+    // Nothing frees enough: short by the missing bytes.
+    let tiny = mem(GIB, 0, &[]);
+    match judge("0.12.6", Some(&tiny), &[], llama8b()).verdict {
+        Verdict::NoFit { short_by } => {
+            assert!(short_by > 3 * GIB && short_by < 6 * GIB, "{short_by}")
+        }
+        v => panic!("{v:?}"),
+    }
+}
+
+#[test]
+fn the_count_limit_evicts_even_with_memory_to_spare() {
+    let roomy = mem(60 * GIB, 0, &[]);
+    // ≤ 0.1.48: OLLAMA_MAX_LOADED_MODELS defaults to 1.
+    let one = [running("phi3:mini", GIB, 0, IN_5M)];
+    match judge("0.1.48", Some(&roomy), &one, llama8b()).verdict {
+        Verdict::FitsIfUnloaded { why, .. } => assert_eq!(why, Evict::CountLimit(1)),
+        v => panic!("{v:?}"),
+    }
+    assert_eq!(
+        judge("0.12.6", Some(&roomy), &one, llama8b()).verdict,
+        Verdict::Fits(Landing::Cpu)
+    );
+    // 3 × max(GPUs, 1) from v0.12: three loaded on a CPU-only host is the limit.
+    let three = [
+        running("a:1b", GIB, 0, IN_5M),
+        running("b:1b", GIB, 0, IN_5M),
+        running("c:1b", GIB, 0, FOREVER),
+    ];
+    match judge("0.12.6", Some(&roomy), &three, llama8b()).verdict {
+        Verdict::FitsIfUnloaded { unload, why, .. } => {
+            assert_eq!(why, Evict::CountLimit(3));
+            assert_eq!(unload, ["a:1b"]);
+        }
+        v => panic!("{v:?}"),
+    }
+}
+
+#[test]
+fn victims_follow_configured_keep_alive_with_pins_last() {
+    // ByDurationAndName: the pinned (forever) model goes only after the others.
+    let m = mem(40 * GIB, 0, &[(24 * GIB, 2 * GIB)]);
+    let loaded = [
+        running("pinned:8b", 6 * GIB, 6 * GIB, FOREVER),
+        running("long:8b", 8 * GIB, 8 * GIB, "2026-01-01T00:01:00Z"),
+        running("short:8b", 8 * GIB, 8 * GIB, "2026-01-01T00:04:00Z"),
+    ];
+    let server = Server::new(Some("0.12.6"), ServerSettings::default());
+    let config = Config::default();
+    let now: jiff::Timestamp = NOW.parse().expect("time");
+    let mut book = KeepAliveBook::default();
+    book.requested(
+        "long:8b",
+        Some(KeepAlive::For(std::time::Duration::from_secs(3600))),
+        None,
+    );
+    book.requested(
+        "short:8b",
+        Some(KeepAlive::For(std::time::Duration::from_secs(300))),
+        None,
+    );
+    book.observe(&loaded, now);
+    let scene = Scene::new(&server, Some(&m), &loaded, &config).order(&book, |_| None, now);
+    assert_eq!(scene.next_to_go(), Some("short:8b"));
+    let (entry, arch) = coder32b();
+    let j = scene.judge(Model {
+        entry: &entry,
+        arch: Some(&arch),
+        embedding_only: false,
+    });
+    match j.verdict {
+        Verdict::FitsIfUnloaded { unload, .. } => {
+            assert_eq!(unload, ["short:8b", "long:8b", "pinned:8b"])
+        }
+        v => panic!("{v:?}"),
+    }
+}
+
+#[test]
+fn loaded_aliases_unknown_memory_and_cloud_models() {
+    let m = mem(40 * GIB, 0, &[]);
+    let (mut entry, arch) = llama8b();
+    // Same digest under another name: one runner (ollama-api.md §9.3).
+    let alias = RunningModel {
+        name: "llama3.1:latest".into(),
+        digest: entry.digest.clone(),
+        size: 6 * GIB,
+        ..RunningModel::default()
+    };
+    assert_eq!(
+        judge("0.12.6", Some(&m), &[alias], (entry.clone(), arch.clone())).verdict,
+        Verdict::Loaded
+    );
+    assert_eq!(
+        judge("0.12.6", None, &[], (entry.clone(), arch.clone())).verdict,
+        Verdict::Unknown
+    );
+    entry.remote_host = Some("https://ollama.com:443".into());
+    let cloud = judge("0.12.6", Some(&m), &[], (entry, arch));
+    assert_eq!((cloud.verdict, cloud.need.bytes), (Verdict::Remote, 0));
+}
+
+#[test]
+fn learned_needs_win_over_the_estimate() {
+    let m = mem(40 * GIB, 0, &[]);
+    let (entry, arch) = llama8b();
+    let mut learned = Learned::default();
+    learned.observe(&[RunningModel {
+        name: entry.name.clone(),
+        digest: entry.digest.clone(),
+        size: 7 * G,
+        size_vram: Some(0),
+        context_length: Some(4096),
+        ..RunningModel::default()
+    }]);
+    let server = Server::new(Some("0.12.6"), ServerSettings::default());
+    let config = Config::default();
+    let scene = Scene::new(&server, Some(&m), &[], &config).with_learned(&learned);
+    let j = scene.judge(Model {
+        entry: &entry,
+        arch: Some(&arch),
+        embedding_only: false,
+    });
+    assert_eq!(j.need.bytes, 7 * G);
     assert!(matches!(
-        n.source,
-        NeedSource::Estimate { num_ctx: 2048, .. }
+        j.need.source,
+        NeedSource::Observed { estimate: Some(_) }
     ));
 }
 
 #[test]
-fn remote_stubs_need_nothing_and_always_fit() {
-    let mut m = entry("gpt-oss:120b-cloud", 384);
-    m.remote_host = Some("https://ollama.com:443".into());
-    let mut c = Config::default();
-    c.model_sizes.insert("gpt-oss:120b-cloud".into(), 60.0);
-    let n = need(&m, None, &c);
-    assert_eq!((n.bytes, n.source), (0, NeedSource::Remote));
-    assert_eq!(
-        verdict(&m.name, n.bytes, &mem(0, &[]), &[], &c),
-        Verdict::Fits
-    );
-}
-
-#[test]
-fn loaded_wins_whatever_the_memory() {
-    let loaded = [running("llama3.1:8b", 6 * G)];
-    let v = verdict(
-        "Llama3.1:8B",
-        100 * G,
-        &mem(0, &[]),
-        &loaded,
-        &cfg(2.0, &[]),
-    );
-    assert_eq!(v, Verdict::Loaded);
-    let plain = [running("phi3:latest", G)];
-    let v = verdict("phi3", 100 * G, &mem(0, &[]), &plain, &cfg(2.0, &[]));
-    assert_eq!(v, Verdict::Loaded);
-}
-
-#[test]
-fn gpu_fit_sums_gpus_and_ignores_the_ram_buffer() {
-    let c = cfg(2.0, &[]);
-    let m = mem(0, &[4 * G, 3 * G]);
-    assert_eq!(verdict("x", 7 * G, &m, &[], &c), Verdict::FitsGpu);
-    assert_eq!(
-        verdict("x", 7 * G + 1, &m, &[], &c),
-        Verdict::NoFit {
-            short_by: 2 * G + 2
-        }
-    );
-}
-
-#[test]
-fn ram_fit_is_strictly_more_than_need_plus_buffer() {
-    let c = cfg(2.0, &[]);
-    assert_eq!(
-        verdict("x", 6 * G, &mem(8 * G + 1, &[]), &[], &c),
-        Verdict::Fits
-    );
-    assert_eq!(
-        verdict("x", 6 * G, &mem(8 * G, &[]), &[], &c),
-        Verdict::NoFit { short_by: 1 }
-    );
-    // RAM and VRAM together, the buffer counted once.
-    assert_eq!(
-        verdict("x", 10 * G, &mem(7 * G, &[5 * G + 1]), &[], &c),
-        Verdict::Fits
-    );
-}
-
-#[test]
-fn unload_prefers_one_small_model_over_a_big_one() {
-    let loaded = [
-        running("big:70b", 40 * G),
-        running("b:3b", 3 * G),
-        running("a:3b", 3 * G),
-    ];
-    let c = cfg(0.0, &[]);
-    let v = verdict("x", 10 * G, &mem(8 * G, &[]), &loaded, &c);
-    assert_eq!(
-        v,
-        Verdict::FitsIfUnloaded {
-            unload: vec!["a:3b".into()]
-        }
-    );
-}
-
-#[test]
-fn unload_prefers_fewer_models_then_fewer_bytes() {
-    let loaded = [
-        running("big:70b", 40 * G),
-        running("mid:13b", 9 * G),
-        running("b:3b", 3 * G),
-        running("a:3b", 3 * G),
-    ];
-    let c = cfg(0.0, &[]);
-    // 5 GB short: one model suffices; the 9 GB one frees the least.
-    let v = verdict("x", 13 * G, &mem(8 * G, &[]), &loaded, &c);
-    assert_eq!(
-        v,
-        Verdict::FitsIfUnloaded {
-            unload: vec!["mid:13b".into()]
-        }
-    );
-    // 45 GB short: big alone is not enough; big + a 9 GB beats big + two 3 GB.
-    let v = verdict("x", 53 * G, &mem(8 * G, &[]), &loaded, &c);
-    assert_eq!(
-        v,
-        Verdict::FitsIfUnloaded {
-            unload: vec!["big:70b".into(), "mid:13b".into()]
-        }
-    );
-}
-
-#[test]
-fn pinned_models_are_never_suggested_for_unload() {
-    let loaded = [running("keep:8b", 6 * G), running("other:3b", 3 * G)];
-    let c = cfg(0.0, &["KEEP:8b"]);
-    let v = verdict("x", 10 * G, &mem(8 * G, &[]), &loaded, &c);
-    assert_eq!(
-        v,
-        Verdict::FitsIfUnloaded {
-            unload: vec!["other:3b".into()]
-        }
-    );
-    let v = verdict("x", 12 * G, &mem(8 * G, &[]), &loaded, &c);
-    assert_eq!(v, Verdict::NoFit { short_by: G + 1 });
-    let v = verdict_with("x", 10 * G, &mem(8 * G, &[]), &loaded, 0, |_| true);
-    assert_eq!(
-        v,
-        Verdict::NoFit {
-            short_by: 2 * G + 1
-        }
-    );
-}
-
-#[test]
-fn many_loaded_models_fall_back_to_largest_first() {
-    let loaded: Vec<RunningModel> = (0..14u64)
-        .map(|i| running(&format!("m{i:02}:1b"), (i + 1) * G))
-        .collect();
-    let v = verdict("x", 30 * G, &mem(2 * G, &[]), &loaded, &cfg(0.0, &[]));
-    assert_eq!(
-        v,
-        Verdict::FitsIfUnloaded {
-            unload: vec!["m13:1b".into(), "m12:1b".into(), "m11:1b".into()]
-        }
-    );
+fn the_largest_context_that_fits_is_found() {
+    // 8 GiB free on a CPU-only 0.12.6 host: llama3.1:8b at 131072 needs 16 GiB of KV.
+    let m = mem(8 * GIB, 0, &[]);
+    let server = Server::new(Some("0.12.6"), ServerSettings::default());
+    let config = Config::default();
+    let scene = Scene::new(&server, Some(&m), &[], &config);
+    let (entry, arch) = llama8b();
+    let model = Model {
+        entry: &entry,
+        arch: Some(&arch),
+        embedding_only: false,
+    };
+    let best = scene
+        .largest_fitting_context(model)
+        .expect("some context fits");
+    assert!((4096..131_072).contains(&best), "{best}");
 }
 
 #[test]
 fn labels_read_without_colour_and_clean_names() {
-    assert_eq!(Verdict::Loaded.label(), "● loaded");
-    assert_eq!(Verdict::FitsGpu.label(), "✓ gpu");
-    assert_eq!(Verdict::Fits.label(), "✓ fits");
-    let unload = vec!["a:1b".into(), "evil\u{1b}[2J:1b".into()];
+    let v = Verdict::FitsIfUnloaded {
+        unload: vec!["bad\u{1b}[31mname".into()],
+        why: Evict::Memory,
+        landing: Landing::Gpu,
+    };
+    assert_eq!(v.label(), "⇄ evicts badname");
     assert_eq!(
-        Verdict::FitsIfUnloaded { unload }.label(),
-        "~ unload a:1b, evil:1b"
+        Verdict::Fits(Landing::Split { gpu_percent: 62 }).label(),
+        "✓ 62% gpu"
     );
-    assert_eq!(
-        Verdict::NoFit {
-            short_by: 3_140_000_000
-        }
-        .label(),
-        "✗ short 3.1 GB"
-    );
-    assert!(Verdict::Fits.fits_now() && !Verdict::NoFit { short_by: 1 }.fits_now());
+    assert_eq!(Verdict::Fits(Landing::Gpu).key(), "fits_gpu");
+    assert_eq!(Verdict::Unknown.key(), "unknown");
 }

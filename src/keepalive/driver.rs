@@ -44,11 +44,13 @@ pub async fn run_keeper_with(
     shutdown: impl Future<Output = ()>,
     on_event: impl FnMut(&KeeperEvent),
 ) -> Result<()> {
+    let mut judge = RoomJudge::default();
+    judge.settings = crate::server_env::settings(&config);
     let mut d = Driver {
         keeper: Keeper::new(&config.keep_alive_models, Timestamp::now()),
         watch: ConfigWatch::new(config_path, config),
         client,
-        judge: RoomJudge::default(),
+        judge,
         memory,
         tasks: JoinSet::new(),
         in_flight: HashMap::new(),
@@ -144,6 +146,7 @@ impl<F: FnMut(&KeeperEvent)> Driver<F> {
         };
         let missing = self.keeper.missing(&running);
         let config = self.watch.config().clone();
+        self.judge.book.observe(&running, now);
         self.judge.prepare(&self.client, &missing, &config).await;
         let memory = if missing.is_empty() {
             Default::default()

@@ -62,7 +62,7 @@ impl PinStatus {
             PinStatus::Held => "held".into(),
             PinStatus::Repinning => "re-pinning".into(),
             PinStatus::Reloading => "reloading".into(),
-            PinStatus::WaitingForMemory { .. } => "pinned — waiting for memory".into(),
+            PinStatus::WaitingForMemory { .. } => "pinned — waiting for room".into(),
             PinStatus::NotInstalled => "pinned — not installed".into(),
             PinStatus::Backoff { until, .. } => {
                 let secs = until.duration_since(now).as_secs().max(0);
@@ -76,10 +76,15 @@ impl PinStatus {
 }
 
 /// Whether a missing pinned model can be loaded now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Room {
     Fits,
-    Short { need: u64, free: u64 },
+    Short {
+        need: u64,
+        free: u64,
+    },
+    /// Loading it now would make Ollama evict these loaded models.
+    WouldEvict(Vec<String>),
     NotInstalled,
 }
 

@@ -105,6 +105,20 @@ impl Keeper {
                 }
                 None
             }
+            Room::WouldEvict(victims) => {
+                pin.status = PinStatus::WaitingForMemory { need: 0, free: 0 };
+                if pin.reported != Some(Reported::Waiting) {
+                    pin.reported = Some(Reported::Waiting);
+                    let names: Vec<String> =
+                        victims.iter().map(|v| crate::sanitize::clean(v)).collect();
+                    let msg = format!(
+                        "{name} pinned — waiting for room (loading it now would evict {})",
+                        names.join(", ")
+                    );
+                    self.event(now, Some(&name), Kind::WaitingForMemory, msg);
+                }
+                None
+            }
             Room::Short { need, free } => {
                 pin.status = PinStatus::WaitingForMemory { need, free };
                 if pin.reported != Some(Reported::Waiting) {
@@ -114,7 +128,7 @@ impl Keeper {
                     } else {
                         String::new()
                     };
-                    let msg = format!("{name} pinned — waiting for memory{figures}");
+                    let msg = format!("{name} pinned — waiting for room{figures}");
                     self.event(now, Some(&name), Kind::WaitingForMemory, msg);
                 }
                 None

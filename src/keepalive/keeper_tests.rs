@@ -136,7 +136,7 @@ fn a_model_that_does_not_fit_waits_without_requests() {
     assert_eq!(events.len(), 1, "reported once, not every poll");
     assert_eq!(
         events[0].message,
-        "big:70b pinned — waiting for memory (needs 42.0 GB, 12.0 GB free)"
+        "big:70b pinned — waiting for room (needs 42.0 GB, 12.0 GB free)"
     );
     assert_eq!(k.on_ps(at(50), &[], fits), reload("big:70b"));
     // The plain bool form works too.
@@ -280,6 +280,6 @@ fn labels_read_plainly() {
     assert_eq!(s.label(at(4)), "retry in 4s");
     assert_eq!(
         PinStatus::WaitingForMemory { need: 1, free: 0 }.label(at(0)),
-        "pinned — waiting for memory"
+        "pinned — waiting for room"
     );
 }

@@ -18,6 +18,11 @@ pub struct RoomJudge {
     tags_at: Option<Instant>,
     /// Per normalised name; `None` when `/api/show` failed (only the file size is used).
     arch: HashMap<String, Option<Architecture>>,
+    /// The server's band and settings (the version is asked once).
+    pub server: Option<fit::Server>,
+    pub settings: fit::ServerSettings,
+    /// Configured keep-alives of the loaded models, for Ollama's eviction order.
+    pub book: fit::KeepAliveBook,
 }
 
 impl RoomJudge {
@@ -27,6 +32,11 @@ impl RoomJudge {
     pub async fn prepare(&mut self, client: &Client, missing: &[String], config: &Config) {
         if missing.is_empty() {
             return;
+        }
+        if self.server.is_none() {
+            if let Ok(v) = client.version().await {
+                self.server = Some(fit::Server::new(Some(&v), self.settings.clone()));
+            }
         }
         let max_age = Duration::from_secs_f64(config.refresh.installed_secs.max(0.1));
         let stale = self.tags_at.is_none_or(|t| t.elapsed() >= max_age);
@@ -78,23 +88,53 @@ impl RoomJudge {
             .arch
             .get(&normalize(&entry.name))
             .and_then(Option::as_ref);
-        let need = fit::need(entry, arch, config).bytes;
-        let verdict = fit::verdict(name, need, memory, running, config);
-        room_for(&verdict, need, memory, config)
+        let fallback = fit::Server::new(None, self.settings.clone());
+        let server = self.server.as_ref().unwrap_or(&fallback);
+        let weights = |r: &RunningModel| {
+            let e = self.tags.as_ref()?.iter().find(|m| m.digest == r.digest)?;
+            self.arch
+                .get(&normalize(&e.name))?
+                .as_ref()?
+                .weights_blob
+                .clone()
+        };
+        let scene = fit::Scene::new(server, Some(memory), running, config).order(
+            &self.book,
+            weights,
+            jiff::Timestamp::now(),
+        );
+        let model = fit::Model {
+            entry,
+            arch,
+            embedding_only: fit::embedding_only(&entry.capabilities, arch),
+        };
+        let j = scene.judge(model);
+        room_for(&j.verdict, j.need.bytes, memory, config)
     }
 }
 
 /// The room a fit verdict leaves for a missing pinned model that needs `need` bytes.
 /// The headless driver and the dashboard both judge through this.
+///
+/// A pin is brought back only when Ollama would load it beside what is loaded:
+/// making room would evict a model someone is using, so the keeper waits for it to
+/// expire instead of fighting over memory. A load that does not land wholly on the
+/// GPU also keeps the RAM buffer free.
 pub fn room_for(verdict: &Verdict, need: u64, memory: &MemorySnapshot, config: &Config) -> Room {
+    let free = memory.ram_available + memory.vram_free();
+    let short = || Room::Short {
+        need: need + config.ram_buffer_bytes(),
+        free,
+    };
     match verdict {
-        Verdict::Loaded | Verdict::FitsGpu | Verdict::Fits => Room::Fits,
-        // Making room would push out a model someone is using: wait for it to
-        // expire instead of fighting over memory.
-        Verdict::FitsIfUnloaded { .. } | Verdict::NoFit { .. } => Room::Short {
-            need: need + config.ram_buffer_bytes(),
-            free: memory.ram_available + memory.vram_free(),
-        },
+        Verdict::Loaded | Verdict::Fits(fit::Landing::Gpu) => Room::Fits,
+        Verdict::Fits(_) if need + config.ram_buffer_bytes() <= free => Room::Fits,
+        Verdict::Fits(_) | Verdict::NoFit { .. } => short(),
+        Verdict::FitsIfUnloaded { unload, .. } => Room::WouldEvict(unload.clone()),
+        // Nothing to judge by: the server decides, as before memory was read.
+        Verdict::Unknown => Room::Fits,
+        // A cloud model is never loaded here; there is nothing to wait for.
+        Verdict::Remote => Room::Fits,
     }
 }
 
@@ -115,7 +155,7 @@ mod tests {
                     .collect(),
             ),
             tags_at: Some(Instant::now()),
-            arch: HashMap::new(),
+            ..RoomJudge::default()
         }
     }
 
@@ -164,6 +204,6 @@ mod tests {
             ..RunningModel::default()
         };
         let room = judge.room("mid:8b", &ram(5_000_000_000), &[other], &Config::default());
-        assert!(matches!(room, Room::Short { .. }), "{room:?}");
+        assert_eq!(room, Room::WouldEvict(vec!["other:7b".into()]));
     }
 }

@@ -158,6 +158,9 @@ pub struct ShowResponse {
     pub capabilities: Vec<String>,
     #[serde(default, deserialize_with = "null_default")]
     pub parameters: String,
+    /// Only its `FROM` line is kept (see [`ShowResponse::weights_blob`]).
+    #[serde(default, deserialize_with = "null_default")]
+    pub modelfile: String,
     #[serde(default, deserialize_with = "opt_time")]
     pub modified_at: Option<Timestamp>,
 }
@@ -175,6 +178,16 @@ pub struct Architecture {
     pub head_count_kv: Vec<u64>,
     pub key_length: Option<u64>,
     pub value_length: Option<u64>,
+    /// Smallest per-layer KV head count (Ollama's `HeadCountKVMin`).
+    pub head_count_kv_min: Option<u64>,
+    pub vocab_size: Option<u64>,
+    /// Sliding-window attention size (gemma2/3, gpt-oss).
+    pub sliding_window: Option<u64>,
+    /// `PARAMETER num_ctx` of the Modelfile, from `/api/show` `parameters`.
+    pub modelfile_num_ctx: Option<u64>,
+    /// The weights blob (`sha256-…`) from the Modelfile's `FROM` line: aliases and
+    /// derivatives of the same weights share one runner, keyed by this path.
+    pub weights_blob: Option<String>,
 }
 
 impl ShowResponse {
@@ -200,8 +213,45 @@ impl ShowResponse {
             head_count_kv,
             key_length: num("attention.key_length"),
             value_length: num("attention.value_length"),
+            head_count_kv_min: info
+                .get(&format!("{name}.attention.head_count_kv"))
+                .and_then(smallest_number),
+            vocab_size: num("vocab_size"),
+            sliding_window: num("attention.sliding_window"),
+            modelfile_num_ctx: parameter(&self.parameters, "num_ctx"),
+            weights_blob: self.weights_blob(),
             name,
         }
+    }
+
+    /// `sha256-<hex>` of the `FROM …/blobs/sha256-<hex>` line of the Modelfile.
+    pub fn weights_blob(&self) -> Option<String> {
+        self.modelfile.lines().find_map(|l| {
+            let from = l.trim().strip_prefix("FROM ")?.trim();
+            let blob = from.rsplit(['/', '\\']).next()?;
+            let hex = blob
+                .strip_prefix("sha256-")
+                .or(blob.strip_prefix("sha256:"))?;
+            let ok = !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit());
+            ok.then(|| format!("sha256-{}", hex.to_ascii_lowercase()))
+        })
+    }
+}
+
+/// A numeric `PARAMETER` from `/api/show` `parameters` (`num_ctx    8192` lines).
+fn parameter(parameters: &str, key: &str) -> Option<u64> {
+    parameters.lines().find_map(|l| {
+        let mut words = l.split_whitespace();
+        (words.next()? == key).then_some(())?;
+        words.next()?.trim_matches('"').parse().ok()
+    })
+}
+
+/// A number, or the smallest non-zero number of an array.
+fn smallest_number(v: &Value) -> Option<u64> {
+    match v {
+        Value::Array(a) => a.iter().filter_map(first_number).filter(|&n| n > 0).min(),
+        other => first_number(other),
     }
 }
 

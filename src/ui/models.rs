@@ -11,7 +11,7 @@ use super::format::{gb_short, pad, pad_left, pad_name};
 use super::layout::Areas;
 use super::theme::Theme;
 use crate::app::state::{Connection, Focus, Row, State};
-use crate::fit::{NeedSource, Verdict};
+use crate::fit::{Landing, NeedSource, Verdict};
 use crate::ollama::ModelEntry;
 use crate::sanitize::clean;
 
@@ -132,10 +132,15 @@ fn header_line<'a>(cols: &Columns, theme: &Theme) -> Line<'a> {
 pub fn verdict_label(v: &Verdict, theme: &Theme) -> (String, Style) {
     match v {
         Verdict::Loaded => ("● loaded".into(), theme.accent()),
-        Verdict::FitsGpu => ("✓ GPU".into(), theme.good()),
-        Verdict::Fits => ("✓ fits".into(), theme.good()),
-        Verdict::FitsIfUnloaded { .. } => ("~ unload".into(), theme.warn()),
+        Verdict::Fits(Landing::Gpu) => ("✓ GPU".into(), theme.good()),
+        Verdict::Fits(Landing::Split { gpu_percent }) => {
+            (format!("✓ {gpu_percent}%G"), theme.warn())
+        }
+        Verdict::Fits(Landing::Cpu) => ("✓ fits".into(), theme.good()),
+        Verdict::FitsIfUnloaded { .. } => ("⇄ evicts".into(), theme.warn()),
         Verdict::NoFit { short_by } => (format!("✗ -{}", gb_short(*short_by)), theme.bad()),
+        Verdict::Unknown => ("? unknown".into(), theme.dim()),
+        Verdict::Remote => ("☁ remote".into(), theme.dim()),
     }
 }
 
