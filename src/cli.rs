@@ -74,6 +74,9 @@ pub enum Command {
             allow_hyphen_values = true
         )]
         keep_alive: Option<crate::duration::KeepAlive>,
+        /// Load even when Ollama would evict a pinned model to make room.
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
     /// Unload a model now.
     Unload { name: String },

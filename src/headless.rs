@@ -71,6 +71,10 @@ pub enum CommandError {
     Slow { url: String, secs: u64 },
     #[error("the connection to Ollama at {url} broke before it answered: {reason}")]
     Broken { url: String, reason: String },
+    #[error(
+        "loading {model} would make Ollama evict {victims}, pinned; pass --yes to load it anyway"
+    )]
+    WouldEvictPinned { model: String, victims: String },
     #[error("Ollama could not {action} {model}: {message}")]
     Server {
         action: &'static str,
@@ -152,12 +156,38 @@ pub async fn keep(
 
 /// `load NAME [--keep-alive DUR]`. Without a keep-alive: the config's default, or
 /// forever for a pinned model (a plain load must not undo a pin).
+/// How a `load` goes about it.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub keep_alive: Option<KeepAlive>,
+    /// Load even when Ollama would evict a pinned model for it.
+    pub yes: bool,
+    /// Whose memory to judge the load by; `None` skips the check.
+    pub memory: Option<crate::memory::MemoryPlan>,
+}
+
 pub async fn load(
     client: &Client,
     config: &Config,
     model: &str,
-    keep_alive: Option<KeepAlive>,
+    opts: LoadOptions,
 ) -> Result<Outcome, CommandError> {
+    let keep_alive = opts.keep_alive;
+    let evicts = match &opts.memory {
+        Some(plan) => preflight::victims(client, config, plan, model).await,
+        None => Vec::new(),
+    };
+    let pinned_victims: Vec<String> = evicts.iter().filter(|v| config.is_pinned(v)).map(|v| clean(v)).collect();
+    if !pinned_victims.is_empty() && !opts.yes {
+        return Err(CommandError::WouldEvictPinned {
+            model: clean(model),
+            victims: pinned_victims.join(", "),
+        });
+    }
+    if !evicts.is_empty() {
+        let names: Vec<String> = evicts.iter().map(|v| clean(v)).collect();
+        eprintln!("Ollama will evict {} to load {}", names.join(", "), clean(model));
+    }
     let pinned = config.is_pinned(model);
     let chosen = keep_alive.unwrap_or(if pinned {
         KeepAlive::Forever
@@ -185,6 +215,7 @@ pub async fn load(
 }
 
 mod pin;
+mod preflight;
 pub use pin::{pin, unload, unpin};
 
 /// "kept for 5m", "kept loaded forever".

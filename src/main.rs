@@ -98,9 +98,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Memory { json }) => commands::memory(json),
-        Some(Command::Load { name, keep_alive }) => Ok(headless::report(
-            headless::load(&client, &config, &name, keep_alive).await,
-        )),
+        Some(Command::Load {
+            name,
+            keep_alive,
+            yes,
+        }) => {
+            let opts = headless::LoadOptions {
+                keep_alive,
+                yes,
+                memory: Some(plan.clone()),
+            };
+            Ok(headless::report(
+                headless::load(&client, &config, &name, opts).await,
+            ))
+        }
         Some(Command::Unload { name }) => Ok(headless::report(
             headless::unload(&client, &config, &name).await,
         )),

@@ -258,8 +258,13 @@ fn verdict_text(r: &ModelRow) -> String {
     match (r.verdict, r.short_by) {
         ("loaded", _) => "loaded".into(),
         ("fits_gpu", _) => "fits (GPU)".into(),
-        ("fits", _) => "fits".into(),
-        ("fits_if_unloaded", _) => format!("unload {}", r.unload.join(", ")),
+        ("fits", _) => match r.gpu_percent {
+            Some(p) => format!("fits ({p}% GPU, slower)"),
+            None => "fits".into(),
+        },
+        ("fits_if_unloaded", _) => format!("evicts {}", r.unload.join(", ")),
+        ("unknown", _) => "unknown (see --memory-url)".into(),
+        ("remote", _) => "runs remotely".into(),
         (_, Some(short)) => format!("short {}", human_bytes(short)),
         (other, None) => other.into(),
     }
@@ -303,7 +308,7 @@ pub fn list_table(rows: &[ModelRow], now: Timestamp) -> String {
 }
 
 pub fn ps_table(rows: &[RunningRow], now: Timestamp) -> String {
-    let mut t = Table::new(&["NAME", "SIZE", "PROCESSOR", "CONTEXT", "UNTIL", "PINNED"]);
+    let mut t = Table::new(&["NAME", "SIZE", "PROCESSOR", "CONTEXT", "UNTIL", "KEEP", "PINNED", "NEXT"]);
     for r in rows {
         let until = match r.until.as_str() {
             "forever" => "Forever".to_string(),
@@ -322,8 +327,19 @@ pub fn ps_table(rows: &[RunningRow], now: Timestamp) -> String {
             r.processor.clone(),
             r.context_length.map_or("-".into(), |c| c.to_string()),
             until,
+            match r.keep_alive {
+                None => "-".into(),
+                Some(k) if k < 0.0 => "forever".into(),
+                Some(k) => crate::duration::format_go_duration(std::time::Duration::from_secs_f64(k)),
+            },
             if r.pinned {
                 "★".into()
+            } else {
+                String::new()
+            },
+            // Who Ollama evicts first when it needs room (findRunnerToUnload).
+            if r.evicted_next {
+                "⏏".into()
             } else {
                 String::new()
             },

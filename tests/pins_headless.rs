@@ -9,13 +9,66 @@ use std::time::Duration;
 use jiff::Timestamp;
 use model_orchestrator::config::Config;
 use model_orchestrator::duration::KeepAlive;
-use model_orchestrator::headless::{self, CommandError, EXIT_PARTIAL};
+use model_orchestrator::headless::{self, CommandError, EXIT_PARTIAL, LoadOptions};
+use model_orchestrator::memory::MemoryPlan;
 use model_orchestrator::ollama::{Client, Expiry};
 use model_orchestrator::sim::SimOptions;
 use pins_support::*;
 
 fn client(url: &str) -> Client {
     Client::new(url).expect("client")
+}
+
+fn keep(k: KeepAlive) -> LoadOptions {
+    LoadOptions {
+        keep_alive: Some(k),
+        ..LoadOptions::default()
+    }
+}
+
+/// A load that makes Ollama evict a pinned model needs --yes; the victims are
+/// judged with the stand-in's memory read from its /metrics, as for a remote host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_that_evicts_a_pinned_model_needs_yes() {
+    let sim = server(SimOptions {
+        max_loaded: Some(1),
+        ..SimOptions::for_tests()
+    })
+    .await;
+    let c = client(&sim.url());
+    let (_dir, path, mut config) = config_file(&["phi3:mini"]);
+    // OLLAMA_MAX_LOADED_MODELS=1 on the stand-in, mirrored in the config.
+    config.server.max_loaded_models = Some(1);
+    headless::pin(&c, Some(&path), "phi3:mini").await.expect("pinned");
+    let plan = MemoryPlan::Exporters(vec![format!("{}/metrics", sim.url())]);
+    let opts = |yes| LoadOptions {
+        keep_alive: None,
+        yes,
+        memory: Some(plan.clone()),
+    };
+    let err = headless::load(&c, &config, "llama3.1:8b", opts(false))
+        .await
+        .expect_err("refused without --yes");
+    assert_eq!(
+        err.to_string(),
+        "loading llama3.1:8b would make Ollama evict phi3:mini, pinned; pass --yes to load it anyway"
+    );
+    assert_eq!(loaded_names(&sim.url()).await, ["phi3:mini"], "nothing was sent");
+    headless::load(&c, &config, "llama3.1:8b", opts(true))
+        .await
+        .expect("loads with --yes");
+    // The stand-in did what the verdict said: the pin went.
+    assert_eq!(loaded_names(&sim.url()).await, ["llama3.1:8b"]);
+}
+
+async fn loaded_names(url: &str) -> Vec<String> {
+    client(url)
+        .ps()
+        .await
+        .expect("ps")
+        .into_iter()
+        .map(|m| m.name)
+        .collect()
 }
 
 /// Seconds until `model` expires, per `/api/ps`.
@@ -32,7 +85,7 @@ async fn load_reports_time_and_keep_alive() {
     let sim = server(SimOptions::for_tests()).await;
     let c = client(&sim.url());
     let config = Config::default();
-    let out = headless::load(&c, &config, "llama3.1:8b", None)
+    let out = headless::load(&c, &config, "llama3.1:8b", LoadOptions::default())
         .await
         .expect("loads");
     assert!(
@@ -46,7 +99,7 @@ async fn load_reports_time_and_keep_alive() {
     assert!((295..=300).contains(&left), "{left}");
 
     let ten = KeepAlive::For(Duration::from_secs(600));
-    let out = headless::load(&c, &config, "phi3:mini", Some(ten))
+    let out = headless::load(&c, &config, "phi3:mini", keep(ten))
         .await
         .expect("loads");
     assert!(out.message.ends_with("kept for 10m"), "{}", out.message);
@@ -57,7 +110,7 @@ async fn load_reports_time_and_keep_alive() {
 async fn load_of_a_pinned_model_keeps_it_forever() {
     let sim = server(SimOptions::for_tests()).await;
     let (_dir, _path, config) = config_file(&["Phi3:Mini"]);
-    let out = headless::load(&client(&sim.url()), &config, "phi3:mini", None)
+    let out = headless::load(&client(&sim.url()), &config, "phi3:mini", LoadOptions::default())
         .await
         .expect("loads");
     assert!(
@@ -78,7 +131,7 @@ async fn load_failures_are_plain_words() {
     .await;
     let c = client(&sim.url());
     let config = Config::default();
-    let err = headless::load(&c, &config, "nosuch:1b", None)
+    let err = headless::load(&c, &config, "nosuch:1b", LoadOptions::default())
         .await
         .expect_err("unknown");
     assert_eq!(
@@ -86,7 +139,7 @@ async fn load_failures_are_plain_words() {
         "model 'nosuch:1b' not found — run `ollama pull nosuch:1b`"
     );
     assert_eq!(err.exit_code(), ExitCode::FAILURE);
-    let err = headless::load(&c, &config, "llama3.1:70b", None)
+    let err = headless::load(&c, &config, "llama3.1:70b", LoadOptions::default())
         .await
         .expect_err("too big");
     assert!(matches!(err, CommandError::OutOfMemory { .. }), "{err:?}");
@@ -100,7 +153,7 @@ async fn load_failures_are_plain_words() {
 
     let url = sim.url();
     sim.control().set_down(true).await;
-    let err = headless::load(&c, &config, "phi3:mini", None)
+    let err = headless::load(&c, &config, "phi3:mini", LoadOptions::default())
         .await
         .expect_err("down");
     let msg = err.to_string();
@@ -190,7 +243,7 @@ async fn unload_says_what_happened_and_warns_about_pins() {
     let sim = server(SimOptions::for_tests()).await;
     let c = client(&sim.url());
     let (_dir, _path, config) = config_file(&["phi3:mini"]);
-    headless::load(&c, &config, "phi3:mini", None)
+    headless::load(&c, &config, "phi3:mini", LoadOptions::default())
         .await
         .expect("loads");
     let out = headless::unload(&c, &config, "phi3:mini")

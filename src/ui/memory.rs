@@ -14,7 +14,13 @@ use crate::memory::MemorySnapshot;
 use crate::sanitize::clean;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
-    let block = pane(Line::styled(" Memory ", theme.bold()), false, theme);
+    // Whose memory: only "this machine" goes unsaid.
+    let title = if state.memory_origin == "this machine" {
+        " Memory ".to_string()
+    } else {
+        format!(" Memory · {} ", clean(&state.memory_origin))
+    };
+    let block = pane(Line::styled(title, theme.bold()), false, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     frame.render_widget(Paragraph::new(lines(state, inner, theme)), inner);
@@ -23,6 +29,13 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
 /// What the pane shows inside its border. Also how `update` tells whether a new
 /// reading changes anything on screen.
 pub fn lines(state: &State, inner: Rect, theme: &Theme) -> Vec<Line<'static>> {
+    if let Some(why) = &state.memory_unknown {
+        // "memory of that host unknown — see --memory-url", one part a line.
+        return clean(why)
+            .split(" — ")
+            .map(|part| Line::styled(format!(" {part}"), theme.warn()))
+            .collect();
+    }
     let Some(mem) = &state.memory else {
         return vec![Line::styled(" reading memory…", theme.dim())];
     };
