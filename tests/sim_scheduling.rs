@@ -247,6 +247,28 @@ async fn a_second_model_that_does_not_fit_in_free_vram_evicts_on_a_gpu_host() {
     }
 }
 
+/// On an 8 GiB GPU the same model (8.1 GB of Q8 weights) is refused beside a
+/// small one, which is evicted (`requireFull` / pre-flight), and then, alone,
+/// splits between GPU and CPU (`requireFull` is false for a first model).
+#[tokio::test]
+async fn beside_another_model_it_evicts_instead_of_splitting() {
+    for version in ["0.5.7", "0.12.6", "0.15.5", "0.33.0-rc2"] {
+        let s = server(playing(version, &[8], 64)).await;
+        load(&s, "llama3.2:3b", json!({ "keep_alive": -1 })).await;
+        assert_eq!(
+            load(&s, "qwen2.5:7b-instruct-q8_0", json!({})).await.status,
+            200
+        );
+        let list = ps(&s).await;
+        assert_eq!(names(&list), ["qwen2.5:7b-instruct-q8_0"], "{version}");
+        let (size, vram) = (list[0]["size"].as_u64(), list[0]["size_vram"].as_u64());
+        assert!(
+            vram > Some(0) && vram < size,
+            "{version}: split {vram:?}/{size:?}"
+        );
+    }
+}
+
 /// With nothing loaded, a model larger than the GPU splits between GPU and CPU
 /// (`pickBestPartialFitByLibrary`; llama-server `--fit` from 0.30).
 #[tokio::test]

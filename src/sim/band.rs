@@ -155,7 +155,8 @@ pub fn reads_kv_cache_type(v: Version) -> bool {
 /// What a CPU-only host checks on a first load (nothing else loaded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CpuFirstLoad {
-    /// v0.1.48 `NewLlamaServer`: no check; an overcommitted runner gets killed.
+    /// v0.1.48–v0.2.1 `NewLlamaServer`: no check; an overcommitted runner gets
+    /// killed.
     None,
     /// `NewLlamaServer` / `llamaServer.Load` / `verifyLayout`: needed RAM ≤ free
     /// RAM + free swap, else "model requires more system memory (X) than is
@@ -168,10 +169,16 @@ pub enum CpuFirstLoad {
 
 pub fn cpu_first_load(v: Version) -> CpuFirstLoad {
     match v {
-        v if !v.at_least(0, 2, 0) => CpuFirstLoad::None,
+        v if !system_memory_check(v) => CpuFirstLoad::None,
         v if v.at_least(0, 12, 7) && !v.at_least(0, 12, 11) => CpuFirstLoad::FreeOnly,
         _ => CpuFirstLoad::WithSwap,
     }
+}
+
+/// From v0.2.2 `NewLlamaServer` compares what stays in system memory with free
+/// RAM + free swap; before, nothing stops an overcommitted runner.
+pub fn system_memory_check(v: Version) -> bool {
+    v.at_least(0, 2, 2)
 }
 
 /// v0.2.0–v0.2.1 `processPending` refuses a model larger than free RAM plus GPU

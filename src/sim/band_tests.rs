@@ -78,12 +78,14 @@ fn parallel_slots_and_count_limit_per_band() {
     assert!(Band::Parallel4.absent_keep_alive_keeps());
 }
 
-/// `NewLlamaServer` (v0.1.48 none, v0.5.7 with swap), `verifyCPUFit` (v0.12.7 –
+/// `NewLlamaServer` (v0.1.48 and v0.2.1 none, v0.2.2 and v0.5.7 with swap), `verifyCPUFit` (v0.12.7 –
 /// v0.12.10), `verifyLayout` (v0.12.11, with swap).
 #[test]
 fn cpu_first_load_checks_per_version() {
     let check = |v: &str| cpu_first_load(Version::parse(v));
     assert_eq!(check("0.1.48"), CpuFirstLoad::None);
+    assert_eq!(check("0.2.1"), CpuFirstLoad::None);
+    assert_eq!(check("0.2.2"), CpuFirstLoad::WithSwap);
     assert_eq!(check("0.5.7"), CpuFirstLoad::WithSwap);
     assert_eq!(check("0.12.6"), CpuFirstLoad::WithSwap);
     assert_eq!(check("0.12.7"), CpuFirstLoad::FreeOnly);

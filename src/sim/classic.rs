@@ -3,7 +3,7 @@
 //! (v0.5.7), `llm/server.go` `NewLlamaServer` (v0.5.7) and `llamaServer.Load`
 //! (v0.12.6, v0.12.10), all over `estimateGPULayers`.
 
-use super::band::{self, Band, CpuFirstLoad};
+use super::band::{self, CpuFirstLoad};
 use super::env::Env;
 use super::estimate::{self, Dev, Estimate, Model};
 use super::graph::{self, Params};
@@ -14,8 +14,8 @@ use super::shape::Shape;
 /// v0.12.10 `verifyCPUFit` failing on a first load: `ErrLoadRequiredFull` wrapped.
 pub const CPU_REQUIRED_FULL: &str = "model requires more system memory than is currently available unable to load full model on GPU";
 
-/// v0.1.48 has no memory check: the kernel kills the overcommitted runner, and
-/// `WaitUntilRunning` reports `llama runner process has terminated: %v %s`.
+/// Up to v0.2.1 nothing checks system memory: the kernel kills the overcommitted
+/// runner, and `WaitUntilRunning` reports `llama runner process has terminated: %v %s`.
 pub const RUNNER_KILLED: &str = "llama runner process has terminated: signal: killed ";
 
 pub fn decide(env: &Env, free: &Free, want: Want) -> Decision {
@@ -71,9 +71,9 @@ fn gpu(env: &Env, free: &Free, want: Want, ctx: u64) -> Decision {
     let needed = e.total_size - e.vram_size;
     let available = free.ram.saturating_add(free.swap);
     if needed > available {
-        return Decision::Fail(match env.band {
-            Band::Single => RUNNER_KILLED.into(),
-            _ => system_memory(needed, available),
+        return Decision::Fail(match band::system_memory_check(env.version) {
+            false => RUNNER_KILLED.into(),
+            true => system_memory(needed, available),
         });
     }
     Decision::Fit(Fit {

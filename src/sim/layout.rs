@@ -3,7 +3,8 @@
 //! `buildLayout` / `assignLayers` / `greedyFit` / `verifyLayout` pick the split
 //! (v0.15.5). The capacity-factor search of `findBestFit` only balances layers
 //! between GPUs, so the stand-in packs at full capacity: same counts, and the
-//! per-GPU split may differ on several GPUs.
+//! per-GPU split may differ on several GPUs. (Models on the Ollama engine get
+//! their sizes from the backend instead; the stand-in uses these figures for all.)
 
 use super::estimate::Dev;
 use super::graph::Graph;

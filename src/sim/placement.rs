@@ -92,7 +92,10 @@ fn layout_decide(env: &Env, free: &Free, want: Want) -> Decision {
     let parallel = single_setting(env, s);
     let ctx = env.effective_ctx(s, want.ctx.value);
     let on_gpu = !free.gpus.is_empty();
-    let g = graph::graph_size(s, classic::params(env, s, ctx, parallel, on_gpu));
+    // `loadRequest.BatchSize` is `num_batch` (512), the context for embedding models.
+    let mut params = classic::params(env, s, ctx, parallel, on_gpu);
+    params.batch = if s.embedding_only { ctx.max(512) } else { 512 };
+    let g = graph::graph_size(s, params);
     let w = s.weights();
     let mut layers: Vec<u64> = g.kv.iter().map(|kv| w.block + kv).collect();
     layers.push(w.output);
