@@ -437,3 +437,36 @@ async fn a_loading_model_is_listed_and_loads_go_one_at_a_time() {
         started.elapsed()
     );
 }
+
+/// From 0.11.5 `GetRunner` serves a loaded model at once, even while another
+/// model loads; 0.10.0 queues every request behind the load (`processPending`).
+#[tokio::test]
+async fn a_loaded_model_answers_during_another_load_from_0_11_5() {
+    for (version, waits) in [("0.12.6", false), ("0.10.0", true)] {
+        let s = server(SimOptions {
+            load_speed: 10_000_000_000, // llama3.1:8b: about 0.6 s
+            ..playing(version, &[], 64)
+        })
+        .await;
+        load(&s, "phi3:mini", json!({ "keep_alive": "1h" })).await;
+        let url = s.url();
+        let other = tokio::spawn(async move {
+            model_orchestrator::ollama::client::raw_http()
+                .post(format!("{url}/api/generate"))
+                .json(&json!({ "model": "llama3.1:8b" }))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let started = std::time::Instant::now();
+        assert_eq!(load(&s, "phi3:mini", json!({})).await.status, 200);
+        let took = started.elapsed();
+        assert_eq!(other.await.expect("task").expect("reply"), 200);
+        if waits {
+            assert!(took >= Duration::from_millis(300), "{version}: {took:?}");
+        } else {
+            assert!(took < Duration::from_millis(300), "{version}: {took:?}");
+        }
+    }
+}

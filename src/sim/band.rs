@@ -181,6 +181,12 @@ pub fn system_memory_check(v: Version) -> bool {
     v.at_least(0, 2, 2)
 }
 
+/// From v0.11.5 `GetRunner` hands out a loaded runner with matching options
+/// directly instead of queueing the request.
+pub fn loaded_runner_shortcut(v: Version) -> bool {
+    v.at_least(0, 11, 5)
+}
+
 /// v0.2.0–v0.2.1 `processPending` refuses a model larger than free RAM plus GPU
 /// memory before anything else ("requested model … is too large for this system").
 pub fn too_large_precheck(v: Version) -> bool {

@@ -127,7 +127,7 @@ async fn load(
         num_ctx,
         keep_alive,
     };
-    // A loaded runner serves at once, even while another model loads (`getRunner`).
+    // A loaded runner serves at once, even while another model loads (≥ 0.11.5).
     if lock(&shared.state).host.reuse(&req, Timestamp::now()) {
         return Ok(());
     }

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 pub use super::host::{Host, Runner, expiry_after, load_time};
 
-use super::band::Band;
+use super::band::{self, Band};
 use super::catalog::CatalogModel;
 use super::env::Ctx;
 use super::llama_server::next_lower_auto_ctx;
@@ -34,9 +34,13 @@ pub enum Scheduled {
 }
 
 impl Host {
-    /// `getRunner`'s shortcut: a loaded runner whose options match serves the
-    /// request without queueing behind a load.
+    /// `GetRunner`'s shortcut (from v0.11.5): a loaded runner whose options match
+    /// serves the request without queueing behind another model's load. Older
+    /// versions queue every request (`processPending` blocks while loading).
     pub fn reuse(&mut self, req: &Request, now: Timestamp) -> bool {
+        if !band::loaded_runner_shortcut(self.env.version) {
+            return false;
+        }
         let ctx = self.env.resolve_ctx(req.model, req.num_ctx);
         let weights = req.model.weights();
         match self.by_weights(&weights) {
