@@ -73,8 +73,9 @@ impl Env {
         }
     }
 
-    /// `modelOptions`: request `num_ctx` > the Modelfile's > `OLLAMA_CONTEXT_LENGTH`
-    /// > the version's default; at least 4 (`GetRunner`).
+    /// `modelOptions` (v0.15.5 `server/routes.go`): request `num_ctx` > the
+    /// Modelfile's > `OLLAMA_CONTEXT_LENGTH` > the version's default; at least 4
+    /// (`GetRunner`).
     pub fn resolve_ctx(&self, m: &CatalogModel, requested: Option<u64>) -> Ctx {
         let chosen = requested
             .or_else(|| shape::modelfile_num_ctx(&m.parameters))
@@ -85,7 +86,8 @@ impl Env {
         }
     }
 
-    /// The context a runner really gets: capped at the trained one from v0.9.3.
+    /// The context a runner really gets: capped at the trained one from v0.9.3
+    /// (`NewLlamaServer`).
     pub fn effective_ctx(&self, s: &Shape, ctx: u64) -> u64 {
         match s.context_length {
             t if t > 0 && band::caps_context(self.version) => ctx.min(t),

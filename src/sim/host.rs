@@ -176,8 +176,9 @@ impl Host {
         gone.into_iter().map(|r| r.model.name).collect()
     }
 
-    /// `findRunnerToUnload`: sorted by configured keep-alive (not time left),
-    /// forever last, ties by model path; the first idle one, else the first.
+    /// `findRunnerToUnload` + `ByDurationAndName` (v0.12.6 `server/sched.go`):
+    /// sorted by configured keep-alive (not time left), forever last, ties by
+    /// model path (before v0.6.6 ties were unordered); the first idle, else the first.
     pub fn victim(&self) -> Option<u64> {
         let mut list: Vec<&Runner> = self.runners.iter().collect();
         list.sort_by(|a, b| {
