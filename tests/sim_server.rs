@@ -168,9 +168,14 @@ async fn load_answers_once_and_ps_shows_the_runner() {
     assert_eq!(list.len(), 1);
     let m = &list[0];
     assert_eq!(m["name"], "llama3.2:3b");
-    // File + f16 KV at 4096: 2 × 28 layers × 8 heads × 128 × 4096 × 2 bytes.
-    let kv = 2 * 28 * 8 * 128 * 4096 * 2u64;
-    assert_eq!(m["size"], 2_019_393_189 + kv);
+    // 0.12.6 on the CPU (`estimateGPULayers`, the CPU as its one device): a
+    // one-layer buffer, 28 layers (weights + f16 KV at 4096), the output layer
+    // (vocab × embedding at Q4_K's 9/16 byte + the f32 norm) and the full graph.
+    let output = 128_256 * 3072 * 9 / 16 + 3072 * 4;
+    let block = (2_019_393_189 - output) / 28;
+    let kv = 4096 * (128 + 128) * 8 * 2u64;
+    let graph = 4 * 512 * (3072 + 128_256); // llama `fullOffload`: the vocab term
+    assert_eq!(m["size"], 29 * (block + kv) + output + graph);
     assert_eq!(m["size_vram"], 0);
     assert_eq!(m["context_length"], 4096);
     assert_eq!(m["details"]["parent_model"], "");

@@ -33,6 +33,10 @@ pub struct CatalogModel {
     /// `/api/show` `parameters`: newline-joined `%-30s %#v` lines.
     #[serde(default)]
     pub parameters: String,
+    /// Digest of the weights blob (64 lowercase hex). Aliases and copies share it,
+    /// and with it one runner. Default: derived from `digest`.
+    #[serde(default)]
+    pub weights: Option<String>,
 }
 
 fn yes() -> bool {
@@ -50,10 +54,39 @@ impl CatalogModel {
         .architecture()
     }
 
+    /// The weights blob digest: the `weights` field, else one derived from the
+    /// manifest digest (the same manifest always gives the same blob).
+    pub fn weights(&self) -> String {
+        match &self.weights {
+            Some(w) => w.clone(),
+            None => derived_weights(&self.digest),
+        }
+    }
+
     /// Whether the model can answer `/api/generate` and `/api/chat`.
     pub fn can_complete(&self) -> bool {
         self.capabilities.is_empty() || self.capabilities.iter().any(|c| c == "completion")
     }
+}
+
+/// 64 hex characters from four FNV-1a hashes of the manifest digest.
+fn derived_weights(digest: &str) -> String {
+    (0u64..4)
+        .map(|seed| {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            for b in digest.bytes().chain(*b"weights") {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+            format!("{h:016x}")
+        })
+        .collect()
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
 }
 
 /// A list of models, with `installed` marking what is on disk at start.
@@ -105,12 +138,11 @@ impl Catalog {
             reason,
         };
         for m in &self.models {
-            let hex = m.digest.len() == 64
-                && m.digest
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
-            if !hex {
+            if !is_hex64(&m.digest) {
                 return Err(bad(format!("{}: digest must be 64 lowercase hex", m.name)));
+            }
+            if m.weights.as_deref().is_some_and(|w| !is_hex64(w)) {
+                return Err(bad(format!("{}: weights must be 64 lowercase hex", m.name)));
             }
             if crate::ollama::wire::parse_time(&m.modified_at).is_none() {
                 return Err(bad(format!("{}: modified_at is not RFC 3339", m.name)));
@@ -163,10 +195,11 @@ mod tests {
         let arch = llama.architecture();
         assert_eq!(arch.block_count, Some(32));
         assert_eq!(arch.head_count_kv, vec![8]);
-        // 128 KiB per token: 8192 tokens = 1 GiB (ollama/ollama#7622).
-        // 2 (K, V) × 32 layers × 8 heads × 128 dims × 2 bytes × 8192 tokens.
-        assert_eq!(arch.embedding_length, Some(4096));
-        assert_eq!(2 * 32 * 8 * 128 * 2 * 8192u64, 1 << 30);
+        // 128 KiB per token: 8192 tokens = 1 GiB (ollama/ollama#7622), by hand:
+        // 2 (K and V) × 32 layers × 8 KV heads × 128 (4096 / 32 heads) × 2 bytes.
+        let head_dim = arch.embedding_length.unwrap_or(0) / 32;
+        let kv = 2 * 32 * 8 * head_dim * 2 * 8192;
+        assert_eq!(kv, 1 << 30);
         assert!(
             c.find("codellama:7b")
                 .is_some_and(|m| m.details.families.is_none())
@@ -179,6 +212,18 @@ mod tests {
         );
         let nomic = c.find("nomic-embed-text").expect("nomic");
         assert!(!nomic.can_complete());
+    }
+
+    #[test]
+    fn weights_default_to_a_stable_digest_of_their_own() {
+        let c = Catalog::embedded();
+        let llama = c.find("llama3.1:8b").expect("llama3.1:8b");
+        let w = llama.weights();
+        assert!(is_hex64(&w), "{w}");
+        assert_ne!(w, llama.digest);
+        assert_eq!(w, llama.clone().weights(), "deterministic");
+        let other = c.find("mistral:7b").expect("mistral:7b").weights();
+        assert_ne!(w, other);
     }
 
     #[test]

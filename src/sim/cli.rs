@@ -28,10 +28,29 @@ pub struct SimArgs {
     /// A simulated GPU with its VRAM in GiB, e.g. `RTX 4090:24` (repeatable).
     #[arg(long = "gpu", value_name = "NAME:GB", value_parser = parse_gpu)]
     pub gpus: Vec<GpuSpec>,
-    /// OLLAMA_MAX_LOADED_MODELS.
-    #[arg(long, default_value_t = 3)]
-    pub max_loaded: usize,
-    /// The version `/api/version` reports.
+    /// Simulated swap in GiB (all of it free until RAM runs out).
+    #[arg(long = "swap", value_name = "GB", default_value_t = 0.0)]
+    pub swap: f64,
+    /// OLLAMA_MAX_LOADED_MODELS (default: the version's automatic value).
+    #[arg(long, value_name = "N")]
+    pub max_loaded: Option<usize>,
+    /// OLLAMA_NUM_PARALLEL (default: the version's automatic value).
+    #[arg(long, value_name = "N")]
+    pub num_parallel: Option<u64>,
+    /// OLLAMA_CONTEXT_LENGTH (default: the version's default context).
+    #[arg(long, value_name = "TOKENS")]
+    pub context_length: Option<u64>,
+    /// OLLAMA_KV_CACHE_TYPE: f16, q8_0 or q4_0.
+    #[arg(long, value_name = "TYPE", default_value = "f16")]
+    pub kv_cache_type: String,
+    /// OLLAMA_FLASH_ATTENTION.
+    #[arg(long)]
+    pub flash_attention: bool,
+    /// OLLAMA_GPU_OVERHEAD in bytes, reserved on each GPU.
+    #[arg(long, value_name = "BYTES", default_value_t = 0)]
+    pub gpu_overhead: u64,
+    /// The version `/api/version` reports; it picks that version's scheduling
+    /// (e.g. 0.5.7, 0.12.6, 0.33.0-rc2; 0.0.0 is the newest).
     #[arg(long = "version", value_name = "VERSION", default_value = "0.12.6")]
     pub server_version: String,
 }
@@ -59,9 +78,18 @@ impl SimArgs {
             Some(path) => Catalog::from_file(path).wrap_err("cannot use the catalog")?,
             None => Catalog::embedded(),
         };
-        let finite = self.ram.is_finite() && self.load_speed.is_finite();
-        if !finite || self.ram <= 0.0 || self.load_speed < 0.0 {
-            return Err(eyre!("--ram must be above 0 and --load-speed not negative"));
+        let finite = self.ram.is_finite() && self.load_speed.is_finite() && self.swap.is_finite();
+        if !finite || self.ram <= 0.0 || self.load_speed < 0.0 || self.swap < 0.0 {
+            return Err(eyre!(
+                "--ram must be above 0, --load-speed and --swap not negative"
+            ));
+        }
+        let kv_cache_type = self.kv_cache_type.to_ascii_lowercase();
+        if !matches!(kv_cache_type.as_str(), "f16" | "q8_0" | "q4_0") {
+            return Err(eyre!(
+                "--kv-cache-type must be f16, q8_0 or q4_0, not {:?}",
+                self.kv_cache_type
+            ));
         }
         let ram_total = (self.ram * GIB) as u64;
         Ok(SimOptions {
@@ -72,7 +100,13 @@ impl SimArgs {
             // The OS and other programs use some RAM too.
             ram_other: ram_total / 8,
             gpus: self.gpus.clone(),
+            swap_total: (self.swap * GIB) as u64,
             max_loaded: self.max_loaded,
+            num_parallel: self.num_parallel,
+            context_length: self.context_length,
+            kv_cache_type,
+            flash_attention: self.flash_attention,
+            gpu_overhead: self.gpu_overhead,
             version: self.server_version.clone(),
             ..SimOptions::default()
         })
@@ -144,6 +178,17 @@ mod tests {
             "A:8",
             "--max-loaded",
             "2",
+            "--num-parallel",
+            "4",
+            "--context-length",
+            "8192",
+            "--kv-cache-type",
+            "q8_0",
+            "--flash-attention",
+            "--gpu-overhead",
+            "1000",
+            "--swap",
+            "8",
             "--version",
             "0.33.0-rc2",
         ])
@@ -156,8 +201,29 @@ mod tests {
         assert_eq!(o.gpus.len(), 2);
         assert_eq!(o.gpus[0].name, "RTX 4090");
         assert_eq!(o.gpus[0].vram, 24 << 30);
-        assert_eq!(o.max_loaded, 2);
+        assert_eq!(o.max_loaded, Some(2));
+        assert_eq!((o.num_parallel, o.context_length), (Some(4), Some(8192)));
+        assert_eq!(
+            (o.kv_cache_type.as_str(), o.flash_attention),
+            ("q8_0", true)
+        );
+        assert_eq!((o.gpu_overhead, o.swap_total), (1000, 8 << 30));
         assert_eq!(o.version, "0.33.0-rc2");
+    }
+
+    #[test]
+    fn unset_limits_are_the_versions_own() {
+        let top = Top::try_parse_from(["mo", "sim"]).expect("no flags");
+        let Cmd::Sim(args) = top.cmd;
+        let o = args.options().expect("valid options");
+        assert_eq!(
+            (o.max_loaded, o.num_parallel, o.context_length),
+            (None, None, None)
+        );
+        assert_eq!((o.kv_cache_type.as_str(), o.swap_total), ("f16", 0));
+        let bad = Top::try_parse_from(["mo", "sim", "--kv-cache-type", "q5_1"]).expect("parses");
+        let Cmd::Sim(args) = bad.cmd;
+        assert!(args.options().is_err());
     }
 
     #[test]

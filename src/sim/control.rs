@@ -76,13 +76,14 @@ impl SimControl {
             });
         };
         if keep_alive.is_unload() {
-            lock(&self.shared.state).host.unload(&m.name);
+            lock(&self.shared.state).host.unload_weights(&m.weights());
             return Ok(());
         }
+        // The same options as the loaded runner, so that it is not reloaded.
         let num_ctx = lock(&self.shared.state)
             .host
-            .find(&m.name)
-            .map_or(self.shared.opts.num_ctx, |r| r.num_ctx);
+            .by_weights(&m.weights())
+            .and_then(|r| (!r.ctx_auto).then_some(r.requested_ctx));
         generate::ensure_loaded(&self.shared, m, Some(keep_alive), num_ctx)
             .await
             .map_err(|e| SimError::Api {

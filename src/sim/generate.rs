@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::api::{ApiError, go_time, json_response, parse_body};
 use super::catalog::CatalogModel;
-use super::sched::{expiry_after, load_time};
+use super::sched::{Request, Scheduled, load_time};
 use super::server::Shared;
 use super::{keep_alive, lock};
 use crate::duration::KeepAlive;
@@ -78,39 +78,37 @@ async fn handle(shared: Arc<Shared>, body: &Bytes, ep: Endpoint) -> Result<Respo
         Endpoint::Chat => req.messages.as_ref().is_none_or(Vec::is_empty),
     };
     if empty && unload {
-        // Answers at once, loaded or not, as long as the model is on disk.
-        lock(&shared.state).host.unload(&model.name);
+        // Answers at once, loaded or not, as long as the model is on disk; an
+        // alias unloads the runner it shares (`expireRunner` by model path).
+        lock(&shared.state).host.unload_weights(&model.weights());
         return Ok(done(ep, &req.model, "unload"));
     }
     if !model.can_complete() {
         let message = format!("\"{}\" does not support {}", model.name, ep.verb());
         return Err(ApiError::bad_request(message));
     }
-    let num_ctx = req
-        .options
-        .as_ref()
-        .and_then(|o| o.get("num_ctx"))
-        .and_then(Value::as_u64)
-        .unwrap_or(shared.opts.num_ctx);
+    let num_ctx = req.options.as_ref().and_then(|o| o.get("num_ctx"));
+    let num_ctx = num_ctx.and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f as u64)));
     ensure_loaded(&shared, model.clone(), keep_alive, num_ctx).await?;
     if empty {
         return Ok(done(ep, &req.model, "load"));
     }
     let reply = canned(ep, &req.model, req.stream.unwrap_or(true));
     if unload {
-        lock(&shared.state).host.unload(&model.name);
+        lock(&shared.state).host.unload_weights(&model.weights());
     }
     Ok(reply)
 }
 
-/// Loads `model` unless it is already loaded with the same options, then re-arms
-/// its keep-alive (`keep_alive` `None` keeps the runner's own). Runs as its own
+/// Serves the request from a loaded runner with the same options, or has the
+/// scheduler load one (evicting as the version would). `keep_alive` `None` keeps
+/// a loaded runner's own; `num_ctx` `None` takes the defaults. Runs as its own
 /// task so a client hanging up does not leave a half-loaded runner behind.
 pub(crate) async fn ensure_loaded(
     shared: &Arc<Shared>,
     model: CatalogModel,
     keep_alive: Option<KeepAlive>,
-    num_ctx: u64,
+    num_ctx: Option<u64>,
 ) -> Result<(), ApiError> {
     let shared = shared.clone();
     tokio::spawn(async move { load(shared, model, keep_alive, num_ctx).await })
@@ -122,40 +120,30 @@ async fn load(
     shared: Arc<Shared>,
     model: CatalogModel,
     keep_alive: Option<KeepAlive>,
-    num_ctx: u64,
+    num_ctx: Option<u64>,
 ) -> Result<(), ApiError> {
+    let req = Request {
+        model: &model,
+        num_ctx,
+        keep_alive,
+    };
+    // A loaded runner serves at once, even while another model loads (≥ 0.11.5).
+    if lock(&shared.state).host.reuse(&req, Timestamp::now()) {
+        return Ok(());
+    }
+    // Ollama loads one model at a time (`activeLoading`).
     let _one_at_a_time = shared.load_lock.clone().lock_owned().await;
-    let arch = model.architecture();
-    // Ollama caps num_ctx at what the model was trained for.
-    let num_ctx = arch.context_length.map_or(num_ctx, |c| num_ctx.min(c));
-    let (id, wait) = {
+    let (id, bytes) = {
         let mut state = lock(&shared.state);
         let now = Timestamp::now();
-        let host = &mut state.host;
-        host.sweep(now);
-        if let Some(r) = host.find_mut(&model.name) {
-            if r.num_ctx == num_ctx && !r.loading() {
-                if let Some(k) = keep_alive {
-                    r.keep_alive = k;
-                }
-                r.expires_at = Some(expiry_after(now, r.keep_alive));
-                return Ok(());
-            }
+        state.host.sweep(now);
+        match state.host.schedule(&req, now) {
+            Ok(Scheduled::Ready) => return Ok(()),
+            Ok(Scheduled::Loading { id, bytes }) => (id, bytes),
+            Err(message) => return Err(ApiError::new(500, message)),
         }
-        // Different options: Ollama reloads, keeping the runner's keep-alive.
-        let previous = host.find(&model.name).map(|r| r.keep_alive);
-        host.unload(&model.name);
-        let keep_alive = keep_alive
-            .or(previous)
-            .unwrap_or(shared.opts.default_keep_alive);
-        let kv = kv_f16(&arch, num_ctx);
-        let size = model.size + kv;
-        host.make_room(size, shared.opts.max_loaded)
-            .map_err(|m| ApiError::new(500, m))?;
-        let id = host.start_load(model, size, num_ctx, keep_alive);
-        (id, load_time(size, shared.opts.load_speed))
     };
-    tokio::time::sleep(wait).await;
+    tokio::time::sleep(load_time(bytes, shared.opts.load_speed)).await;
     lock(&shared.state).host.finish_load(id, Timestamp::now());
     Ok(())
 }
@@ -218,15 +206,4 @@ fn merge(into: &mut Value, from: Value) {
     if let (Value::Object(a), Value::Object(b)) = (into, from) {
         a.extend(b);
     }
-}
-
-/// f16 KV cache: `2 × layers × kv heads × head dim × ctx × 2 bytes`.
-fn kv_f16(arch: &crate::ollama::Architecture, num_ctx: u64) -> u64 {
-    let (Some(layers), Some(heads), Some(embd)) =
-        (arch.block_count, arch.head_count, arch.embedding_length)
-    else {
-        return 0;
-    };
-    let kv_heads = arch.head_count_kv.first().copied().unwrap_or(heads);
-    4 * layers * kv_heads * (embd / heads.max(1)) * num_ctx
 }

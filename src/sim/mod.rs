@@ -3,7 +3,10 @@
 //! It answers the routes of `ollama-api.md` §0–§6 the way real servers do: tags,
 //! ps, show, version, generate/chat loads and unloads with every `keep_alive` form,
 //! expiry timers that really unload, eviction by count and memory, OOM errors,
-//! pull progress streams and delete. Memory is simulated (RAM plus optional GPUs).
+//! pull progress streams and delete. Memory is simulated (RAM, swap and optional
+//! GPUs), and the scheduler follows the Ollama version it plays (`band.rs`):
+//! default contexts, parallel slots, the count limit, the estimator or layout or
+//! llama-server pre-flight that decides who must be evicted, and the error texts.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), model_orchestrator::sim::SimError> {
@@ -33,17 +36,27 @@
 
 mod admin;
 mod api;
+mod band;
 pub mod catalog;
+mod classic;
 pub mod cli;
 mod conn;
 mod control;
+mod env;
+mod estimate;
 mod faults;
 mod generate;
+mod graph;
+mod host;
 pub mod keep_alive;
+mod layout;
+mod llama_server;
 mod metrics;
+mod placement;
 mod pull;
 mod sched;
 mod server;
+mod shape;
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -78,14 +91,26 @@ pub struct SimOptions {
     /// RAM used by everything but Ollama.
     pub ram_other: u64,
     pub gpus: Vec<GpuSpec>,
-    /// `OLLAMA_MAX_LOADED_MODELS`.
-    pub max_loaded: usize,
-    /// `OLLAMA_KEEP_ALIVE`: used on a first load without `keep_alive`.
+    /// `OLLAMA_MAX_LOADED_MODELS`; `None`: the version's automatic value.
+    pub max_loaded: Option<usize>,
+    /// `OLLAMA_KEEP_ALIVE`: used on a load without `keep_alive`.
     pub default_keep_alive: KeepAlive,
-    /// What `/api/version` reports; also decides version-dependent fields.
+    /// What `/api/version` reports; it picks the scheduling rules of that version
+    /// (`"0.12.6"`, `"0.33.0-rc2"`; `"0.0.0"` is a development build: the newest).
     pub version: String,
-    /// `num_ctx` when a request gives none.
-    pub num_ctx: u64,
+    /// `OLLAMA_CONTEXT_LENGTH`; `None`: the version's default.
+    pub context_length: Option<u64>,
+    /// `OLLAMA_NUM_PARALLEL`; `None`: the version's automatic value.
+    pub num_parallel: Option<u64>,
+    /// `OLLAMA_FLASH_ATTENTION`.
+    pub flash_attention: bool,
+    /// `OLLAMA_KV_CACHE_TYPE`: `f16`, `q8_0` or `q4_0` (the last two need flash
+    /// attention).
+    pub kv_cache_type: String,
+    /// `OLLAMA_GPU_OVERHEAD`: bytes reserved on each GPU.
+    pub gpu_overhead: u64,
+    /// Swap space; all of it is free until RAM runs out.
+    pub swap_total: u64,
     /// Pause between pull progress lines.
     pub pull_step: Duration,
     /// How often expired models are unloaded when nobody asks.
@@ -101,10 +126,15 @@ impl Default for SimOptions {
             ram_total: 32 * GIB,
             ram_other: 4 * GIB,
             gpus: Vec::new(),
-            max_loaded: 3,
+            max_loaded: None,
             default_keep_alive: KeepAlive::For(Duration::from_secs(300)),
             version: "0.12.6".into(),
-            num_ctx: 4096,
+            context_length: None,
+            num_parallel: None,
+            flash_attention: false,
+            kv_cache_type: "f16".into(),
+            gpu_overhead: 0,
+            swap_total: 0,
             pull_step: Duration::from_millis(60),
             sweep_interval: Duration::from_millis(250),
         }
@@ -150,6 +180,21 @@ pub enum SimError {
     /// What the server would have answered, e.g. 404 for an unknown model.
     #[error("{status}: {message}")]
     Api { status: u16, message: String },
+}
+
+/// Ollama's `format.HumanBytes2`: binary units, one decimal.
+pub(crate) fn human_bytes2(b: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let f = b as f64;
+    if f >= KIB * KIB * KIB {
+        format!("{:.1} GiB", f / (KIB * KIB * KIB))
+    } else if f >= KIB * KIB {
+        format!("{:.1} MiB", f / (KIB * KIB))
+    } else if f >= KIB {
+        format!("{:.1} KiB", f / KIB)
+    } else {
+        format!("{b} B")
+    }
 }
 
 /// A poisoned lock only means a panic elsewhere; the data is still usable.

@@ -186,8 +186,8 @@ pub(crate) async fn delete(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
     let Some(model) = shared.installed(&name) else {
         return ApiError::new(404, format!("model '{name}' not found")).into_response();
     };
-    // Like `ollama rm`: unload first, then remove from disk.
-    lock(&shared.state).host.unload(&model.name);
+    // Like `ollama rm`: unload first (the runner of these weights), then remove.
+    lock(&shared.state).host.unload_weights(&model.weights());
     mark_installed(&shared, &model.name, false);
     StatusCode::OK.into_response()
 }

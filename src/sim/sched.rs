@@ -1,278 +1,170 @@
-//! The simulated scheduler: which models are on disk, which are in memory, where
-//! their memory sits, when they expire and whom to evict (`server/sched.go`).
-//! Pure: the caller passes the time and does the waiting.
+//! The scheduling loop for one request: `server/sched.go` `processPending` with
+//! `needsReload`, `useLoadedRunner`, `findRunnerToUnload` and `load`'s keep-alive
+//! (v0.5.7, v0.12.10, v0.33.0-rc2). Pure: the caller passes the time and waits
+//! out the load.
 
-use std::time::Duration;
+use jiff::Timestamp;
 
-use jiff::{SignedDuration, Timestamp};
+pub use super::host::{Host, Runner, expiry_after, load_time};
 
+use super::band::{self, Band};
 use super::catalog::CatalogModel;
+use super::env::Ctx;
+use super::llama_server::next_lower_auto_ctx;
+use super::placement::{self, Decision, Fit, Want};
+use super::shape::Shape;
 use crate::duration::KeepAlive;
-use crate::memory::{GpuMemory, MemorySnapshot};
 
-/// A model in memory (or being loaded into it).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Runner {
-    pub id: u64,
-    pub model: CatalogModel,
-    /// Weights + KV cache, RAM and VRAM together.
-    pub size: u64,
-    /// Bytes on each simulated GPU, in GPU order.
-    pub vram: Vec<u64>,
-    pub num_ctx: u64,
-    pub keep_alive: KeepAlive,
-    /// `None` while loading (Ollama reports now + keep_alive then).
-    pub expires_at: Option<Timestamp>,
+/// A generate or chat request as the scheduler gets it.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub model: &'a CatalogModel,
+    /// `options.num_ctx`, if the request gave one.
+    pub num_ctx: Option<u64>,
+    pub keep_alive: Option<KeepAlive>,
 }
 
-impl Runner {
-    pub fn size_vram(&self) -> u64 {
-        self.vram.iter().sum()
-    }
-
-    pub fn ram(&self) -> u64 {
-        self.size.saturating_sub(self.size_vram())
-    }
-
-    pub fn loading(&self) -> bool {
-        self.expires_at.is_none()
-    }
-
-    /// What `/api/ps` shows as `expires_at` at `now`.
-    pub fn shown_expiry(&self, now: Timestamp) -> Timestamp {
-        self.expires_at
-            .unwrap_or_else(|| expiry_after(now, self.keep_alive))
-    }
-
-    /// Eviction rank: shortest keep-alive first, forever last.
-    fn session_nanos(&self) -> u128 {
-        match self.keep_alive {
-            KeepAlive::Forever => u128::MAX,
-            KeepAlive::For(d) => d.as_nanos(),
-        }
-    }
-}
-
-/// `now + keep_alive`; forever is `now + math.MaxInt64` ns, about year 2318.
-pub fn expiry_after(now: Timestamp, keep_alive: KeepAlive) -> Timestamp {
-    let span = match keep_alive {
-        KeepAlive::Forever => SignedDuration::from_nanos(i64::MAX),
-        KeepAlive::For(d) => SignedDuration::try_from(d).unwrap_or(SignedDuration::MAX),
-    };
-    now.checked_add(span).unwrap_or(Timestamp::MAX)
-}
-
-/// Simulated host: RAM, GPUs, and everything loaded.
-#[derive(Debug, Clone)]
-pub struct Host {
-    pub ram_total: u64,
-    /// RAM used by everything but Ollama.
-    pub ram_other: u64,
-    pub gpus: Vec<(String, u64)>,
-    pub runners: Vec<Runner>,
-    next_id: u64,
+/// What became of a request that did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduled {
+    /// A loaded runner with the same options serves it.
+    Ready,
+    /// A new runner is loading `bytes`; call `finish_load(id)` when done.
+    Loading { id: u64, bytes: u64 },
 }
 
 impl Host {
-    pub fn new(ram_total: u64, ram_other: u64, gpus: Vec<(String, u64)>) -> Host {
-        Host {
-            ram_total,
-            ram_other,
-            gpus,
-            runners: Vec::new(),
-            next_id: 1,
+    /// `GetRunner`'s shortcut (from v0.11.5): a loaded runner whose options match
+    /// serves the request without queueing behind another model's load. Older
+    /// versions queue every request (`processPending` blocks while loading).
+    pub fn reuse(&mut self, req: &Request, now: Timestamp) -> bool {
+        if !band::loaded_runner_shortcut(self.env.version) {
+            return false;
+        }
+        let ctx = self.env.resolve_ctx(req.model, req.num_ctx);
+        let weights = req.model.weights();
+        match self.by_weights(&weights) {
+            Some(r) if !r.loading() && !self.needs_reload(r, req.model, ctx) => {}
+            _ => return false,
+        }
+        self.touch(&weights, req.keep_alive, now);
+        true
+    }
+
+    /// `useLoadedRunner`: from v0.2.0 an absent keep_alive keeps the runner's;
+    /// v0.1.48's handler always passes one, so there it resets to the default.
+    fn touch(&mut self, weights: &str, keep_alive: Option<KeepAlive>, now: Timestamp) {
+        let keeps = self.env.band.absent_keep_alive_keeps();
+        let default = self.env.default_keep_alive;
+        if let Some(r) = self.by_weights_mut(weights) {
+            match (keep_alive, keeps) {
+                (Some(k), _) => r.keep_alive = k,
+                (None, false) => r.keep_alive = default,
+                (None, true) => {}
+            }
+            if !r.loading() {
+                r.expires_at = Some(expiry_after(now, r.keep_alive));
+            }
         }
     }
 
-    pub fn ram_free(&self) -> u64 {
-        let used: u64 = self.runners.iter().map(Runner::ram).sum();
-        self.ram_total.saturating_sub(self.ram_other + used)
-    }
-
-    pub fn gpu_free(&self) -> Vec<u64> {
-        self.gpus
-            .iter()
-            .enumerate()
-            .map(|(i, (_, total))| {
-                let used: u64 = self
-                    .runners
-                    .iter()
-                    .map(|r| r.vram.get(i).copied().unwrap_or(0))
-                    .sum();
-                total.saturating_sub(used)
-            })
-            .collect()
-    }
-
-    pub fn free_total(&self) -> u64 {
-        self.ram_free() + self.gpu_free().iter().sum::<u64>()
-    }
-
-    pub fn find(&self, name: &str) -> Option<&Runner> {
-        self.runners
-            .iter()
-            .find(|r| crate::names::same_model(&r.model.name, name))
-    }
-
-    pub fn find_mut(&mut self, name: &str) -> Option<&mut Runner> {
-        self.runners
-            .iter_mut()
-            .find(|r| crate::names::same_model(&r.model.name, name))
-    }
-
-    /// Forgets `name` at once (an idle runner drops out of `/api/ps` almost at once).
-    pub fn unload(&mut self, name: &str) -> bool {
-        let before = self.runners.len();
-        self.runners
-            .retain(|r| !crate::names::same_model(&r.model.name, name));
-        before != self.runners.len()
-    }
-
-    /// Unloads every runner whose expiry has passed; returns their names.
-    pub fn sweep(&mut self, now: Timestamp) -> Vec<String> {
-        let (gone, kept): (Vec<Runner>, Vec<Runner>) = std::mem::take(&mut self.runners)
-            .into_iter()
-            .partition(|r| r.expires_at.is_some_and(|t| t <= now));
-        self.runners = kept;
-        gone.into_iter().map(|r| r.model.name).collect()
-    }
-
-    /// The idle runner to evict next: keep-alive ascending, forever last, ties by name.
-    pub fn victim(&self) -> Option<String> {
-        self.runners
-            .iter()
-            .filter(|r| !r.loading())
-            .min_by(|a, b| {
-                a.session_nanos()
-                    .cmp(&b.session_nanos())
-                    .then_with(|| a.model.name.cmp(&b.model.name))
-            })
-            .map(|r| r.model.name.clone())
-    }
-
-    /// Makes room for a runner of `need` bytes: first the count limit, then memory.
-    /// Like Ollama, it evicts everything else before giving up. Returns the evicted
-    /// names, or the OOM message.
-    pub fn make_room(&mut self, need: u64, max_loaded: usize) -> Result<Vec<String>, String> {
-        let mut evicted = Vec::new();
-        while self.runners.len() >= max_loaded.max(1) {
-            let Some(v) = self.victim() else { break };
-            self.unload(&v);
-            evicted.push(v);
+    /// `processPending` for one request: reuse, reload, evict for the count
+    /// limit or for memory, then load; or the error the client gets (a 500).
+    pub fn schedule(&mut self, req: &Request, now: Timestamp) -> Result<Scheduled, String> {
+        let shape = Shape::of(req.model);
+        let weights = req.model.weights();
+        let mut ctx = self.env.resolve_ctx(req.model, req.num_ctx);
+        let mut retried = false;
+        // Every pass evicts one runner or lowers the context once, so this ends.
+        for _ in 0..=self.runners.len() + 2 {
+            let loaded = self.by_weights(&weights);
+            if let Some((id, reload)) = loaded.map(|r| (r.id, self.needs_reload(r, req.model, ctx)))
+            {
+                if !reload {
+                    self.touch(&weights, req.keep_alive, now);
+                    return Ok(Scheduled::Ready);
+                }
+                self.unload_id(id);
+                continue;
+            }
+            if self.runners.len() >= self.env.max_loaded {
+                self.evict_one()?;
+                continue;
+            }
+            let want = Want {
+                shape: &shape,
+                ctx,
+                require_full: !self.runners.is_empty(),
+            };
+            match placement::decide(&self.env, &self.free(), want) {
+                Decision::Fit(fit) => return Ok(self.start(req, ctx, fit)),
+                Decision::Evict => self.evict_one()?,
+                Decision::Fail(message) => return Err(message),
+                Decision::OutOfMemory(message) if retried => return Err(message),
+                Decision::OutOfMemory(message) => {
+                    retried = true;
+                    self.after_oom(&shape, &mut ctx, message)?;
+                }
+            }
         }
-        while self.free_total() < need {
-            let Some(v) = self.victim() else { break };
-            self.unload(&v);
-            evicted.push(v);
-        }
-        if self.free_total() < need {
-            return Err(format!(
-                "model requires more system memory ({}) than is available ({})",
-                human_bytes2(need),
-                human_bytes2(self.free_total())
-            ));
-        }
-        Ok(evicted)
+        Err("the scheduler made no progress".into())
     }
 
-    /// Adds a loading runner, GPUs first, the rest in RAM. Call `make_room` first.
-    pub fn start_load(
-        &mut self,
-        model: CatalogModel,
-        size: u64,
-        num_ctx: u64,
-        keep_alive: KeepAlive,
-    ) -> u64 {
-        let mut left = size;
-        let vram = self
-            .gpu_free()
-            .into_iter()
-            .map(|free| {
-                let take = left.min(free);
-                left -= take;
-                take
-            })
-            .collect();
-        let id = self.next_id;
-        self.next_id += 1;
-        self.runners.push(Runner {
-            id,
-            model,
-            size,
-            vram,
-            num_ctx,
-            keep_alive,
+    /// ≥ 0.30 `load` after a crash for memory: an automatic context drops a step
+    /// (`reduceAutoNumCtxForLoadOOM`), and with others loaded all of them go
+    /// (`evictAllAndWait`); with neither, the error stands.
+    fn after_oom(&mut self, s: &Shape, ctx: &mut Ctx, message: String) -> Result<(), String> {
+        let effective = self.env.effective_ctx(s, ctx.value);
+        let lowered = next_lower_auto_ctx(effective).filter(|_| ctx.auto);
+        if lowered.is_none() && self.runners.is_empty() {
+            return Err(message);
+        }
+        if let Some(c) = lowered {
+            ctx.value = c;
+        }
+        self.runners.clear();
+        Ok(())
+    }
+
+    fn evict_one(&mut self) -> Result<(), String> {
+        let id = self
+            .victim()
+            .ok_or("no runner can be evicted to make room")?;
+        self.unload_id(id);
+        Ok(())
+    }
+
+    /// `needsReload`: the options differ. Before 0.30 the requested `num_ctx` is
+    /// compared as given; from 0.30 capped at the trained context, and two
+    /// automatic contexts always match.
+    fn needs_reload(&self, r: &Runner, m: &CatalogModel, ctx: Ctx) -> bool {
+        if self.env.band != Band::LlamaServer {
+            return r.requested_ctx != ctx.value;
+        }
+        if r.ctx_auto && ctx.auto {
+            return false;
+        }
+        r.num_ctx != self.env.effective_ctx(&Shape::of(m), ctx.value)
+    }
+
+    /// `load`: the new runner takes the request's keep_alive or
+    /// `OLLAMA_KEEP_ALIVE`, never a previous runner's.
+    fn start(&mut self, req: &Request, ctx: Ctx, fit: Fit) -> Scheduled {
+        let bytes = fit.size;
+        let id = self.add(Runner {
+            id: 0,
+            model: req.model.clone(),
+            weights: req.model.weights(),
+            size: fit.size,
+            vram: fit.vram,
+            num_ctx: fit.ctx,
+            requested_ctx: ctx.value,
+            ctx_auto: ctx.auto,
+            parallel: fit.parallel,
+            keep_alive: req.keep_alive.unwrap_or(self.env.default_keep_alive),
             expires_at: None,
         });
-        id
-    }
-
-    /// Marks runner `id` loaded; false if it was unloaded meanwhile.
-    pub fn finish_load(&mut self, id: u64, now: Timestamp) -> bool {
-        match self.runners.iter_mut().find(|r| r.id == id) {
-            Some(r) => {
-                r.expires_at = Some(expiry_after(now, r.keep_alive));
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Runners as `/api/ps` lists them: longest remaining time first.
-    pub fn ps_order(&self, now: Timestamp) -> Vec<&Runner> {
-        let mut list: Vec<&Runner> = self.runners.iter().collect();
-        list.sort_by(|a, b| {
-            b.shown_expiry(now)
-                .cmp(&a.shown_expiry(now))
-                .then_with(|| a.model.name.cmp(&b.model.name))
-        });
-        list
-    }
-
-    pub fn snapshot(&self) -> MemorySnapshot {
-        let used = self.ram_total - self.ram_free();
-        let free = self.gpu_free();
-        MemorySnapshot {
-            ram_total: self.ram_total,
-            ram_available: self.ram_free(),
-            ram_used: used,
-            swap_total: 0,
-            swap_used: 0,
-            gpus: self
-                .gpus
-                .iter()
-                .zip(free)
-                .map(|((name, total), free)| GpuMemory {
-                    name: name.clone(),
-                    total: *total,
-                    used: total - free,
-                })
-                .collect(),
-        }
-    }
-}
-
-/// Ollama's `format.HumanBytes2`: binary units, one decimal.
-pub fn human_bytes2(b: u64) -> String {
-    const KIB: f64 = 1024.0;
-    let f = b as f64;
-    if f >= KIB * KIB * KIB {
-        format!("{:.1} GiB", f / (KIB * KIB * KIB))
-    } else if f >= KIB * KIB {
-        format!("{:.1} MiB", f / (KIB * KIB))
-    } else if f >= KIB {
-        format!("{:.1} KiB", f / KIB)
-    } else {
-        format!("{b} B")
-    }
-}
-
-/// How long loading `bytes` takes at `speed` bytes per second (0 = instant).
-pub fn load_time(bytes: u64, speed: u64) -> Duration {
-    if speed == 0 {
-        Duration::ZERO
-    } else {
-        Duration::from_secs_f64(bytes as f64 / speed as f64)
+        Scheduled::Loading { id, bytes }
     }
 }
 

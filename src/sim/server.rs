@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use super::catalog::{Catalog, CatalogModel};
 use super::conn::{self, ConnInfo, KillableListener, Registry};
 use super::control::{RecordedRequest, SimControl};
+use super::env::Env;
 use super::faults::FaultState;
 use super::sched::Host;
 use super::{SimError, SimOptions, lock};
@@ -37,8 +38,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     fn new(opts: SimOptions, port: u16) -> Shared {
-        let gpus = opts.gpus.iter().map(|g| (g.name.clone(), g.vram)).collect();
-        let host = Host::new(opts.ram_total, opts.ram_other, gpus);
+        let host = Host::new(Env::new(&opts));
         Shared {
             state: Mutex::new(State {
                 catalog: opts.catalog.clone(),

@@ -80,3 +80,52 @@ pub async fn seconds_left(s: &SimHandle, name: &str) -> Option<f64> {
         .find(|m| m["name"] == name)
         .map(|m| expires(m).duration_since(Timestamp::now()).as_secs_f64())
 }
+
+/// Names in an `/api/ps` list, sorted.
+pub fn names(list: &[Value]) -> Vec<String> {
+    let mut n: Vec<String> = list
+        .iter()
+        .map(|m| m["name"].as_str().unwrap_or("").to_string())
+        .collect();
+    n.sort();
+    n
+}
+
+/// The `/api/ps` entry of `name`.
+pub async fn ps_entry(s: &SimHandle, name: &str) -> Option<Value> {
+    ps(s).await.into_iter().find(|m| m["name"] == name)
+}
+
+/// Loads `model` (empty prompt) with extra body fields, returns the reply.
+pub async fn load(s: &SimHandle, model: &str, extra: Value) -> Reply {
+    let mut body = serde_json::json!({ "model": model });
+    if let (Some(b), Value::Object(e)) = (body.as_object_mut(), extra) {
+        b.extend(e);
+    }
+    post(s, "/api/generate", body).await
+}
+
+/// The stand-in playing `version`, with `gpus` of these GiB and `ram` GiB.
+pub fn playing(version: &str, gpus: &[u64], ram: u64) -> SimOptions {
+    SimOptions {
+        version: version.into(),
+        gpus: gpus
+            .iter()
+            .map(|g| model_orchestrator::sim::GpuSpec {
+                name: "NVIDIA GeForce RTX 4090".into(),
+                vram: g * GIB,
+            })
+            .collect(),
+        ram_total: ram * GIB,
+        ..SimOptions::for_tests()
+    }
+}
+
+/// The embedded catalog changed by `f`.
+pub fn catalog_with(
+    f: impl FnOnce(&mut Vec<model_orchestrator::sim::CatalogModel>),
+) -> model_orchestrator::sim::Catalog {
+    let mut c = model_orchestrator::sim::Catalog::embedded();
+    f(&mut c.models);
+    c
+}
