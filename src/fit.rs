@@ -274,7 +274,9 @@ impl<'a> Scene<'a> {
         } else {
             self.server.default_context(total_vram)
         };
-        let trained = arch.and_then(|a| a.context_length).filter(|&t| t > 0);
+        let trained = arch
+            .and_then(|a| a.context_length)
+            .filter(|&t| t > 0 && self.server.caps_context());
         let num_ctx = trained.map_or(wanted, |t| wanted.min(t));
         let slots = schedule::slot_tries(self.server.slots(model.embedding_only))[0];
         Context {
@@ -393,7 +395,7 @@ impl<'a> Scene<'a> {
     fn verdict(&self, model: Model<'_>, need: &Need, memory: &MemorySnapshot) -> Verdict {
         let room = schedule::Room {
             ram_free: memory.ram_available,
-            swap_free: if self.server.band.checks_system_memory() {
+            swap_free: if self.server.first_load_counts_swap() {
                 memory.swap_total.saturating_sub(memory.swap_used)
             } else {
                 0
@@ -420,15 +422,23 @@ impl<'a> Scene<'a> {
         );
         if schedule::predicted_band(self.server.band) {
             let total_ctx = ctx.num_ctx.saturating_mul(ctx.slots);
-            let predicted = match (&need.source, &shape) {
-                (NeedSource::Override, _) | (_, None) => need.bytes,
-                (_, Some(s)) => estimate::predicted(s, total_ctx),
+            let kv_bytes = self.server.kv_bytes_per_element();
+            let (predicted, resident, per_batch) = match (&need.source, &shape) {
+                (NeedSource::Override, _) | (_, None) => (need.bytes, need.bytes, 0),
+                (_, Some(s)) => (
+                    estimate::predicted(s, total_ctx),
+                    estimate::resident(s, ctx.num_ctx, ctx.slots, kv_bytes),
+                    estimate::compute_per_batch(s),
+                ),
             };
+            let observed = matches!(need.source, NeedSource::Observed { .. }).then_some(need.bytes);
             return schedule::Demand::Predicted {
                 predicted,
                 total_ctx,
                 completion: !model.embedding_only,
-                actual: need.bytes,
+                resident,
+                per_batch,
+                observed,
             };
         }
         let slots = self.server.slots(model.embedding_only);

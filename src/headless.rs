@@ -177,7 +177,11 @@ pub async fn load(
         Some(plan) => preflight::victims(client, config, plan, model).await,
         None => Vec::new(),
     };
-    let pinned_victims: Vec<String> = evicts.iter().filter(|v| config.is_pinned(v)).map(|v| clean(v)).collect();
+    let pinned_victims: Vec<String> = evicts
+        .iter()
+        .filter(|v| config.is_pinned(v))
+        .map(|v| clean(v))
+        .collect();
     if !pinned_victims.is_empty() && !opts.yes {
         return Err(CommandError::WouldEvictPinned {
             model: clean(model),
@@ -186,7 +190,11 @@ pub async fn load(
     }
     if !evicts.is_empty() {
         let names: Vec<String> = evicts.iter().map(|v| clean(v)).collect();
-        eprintln!("Ollama will evict {} to load {}", names.join(", "), clean(model));
+        eprintln!(
+            "Ollama will evict {} to load {}",
+            names.join(", "),
+            clean(model)
+        );
     }
     let pinned = config.is_pinned(model);
     let chosen = keep_alive.unwrap_or(if pinned {

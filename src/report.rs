@@ -308,7 +308,16 @@ pub fn list_table(rows: &[ModelRow], now: Timestamp) -> String {
 }
 
 pub fn ps_table(rows: &[RunningRow], now: Timestamp) -> String {
-    let mut t = Table::new(&["NAME", "SIZE", "PROCESSOR", "CONTEXT", "UNTIL", "KEEP", "PINNED", "NEXT"]);
+    let mut t = Table::new(&[
+        "NAME",
+        "SIZE",
+        "PROCESSOR",
+        "CONTEXT",
+        "UNTIL",
+        "KEEP",
+        "PINNED",
+        "NEXT",
+    ]);
     for r in rows {
         let until = match r.until.as_str() {
             "forever" => "Forever".to_string(),
@@ -330,7 +339,9 @@ pub fn ps_table(rows: &[RunningRow], now: Timestamp) -> String {
             match r.keep_alive {
                 None => "-".into(),
                 Some(k) if k < 0.0 => "forever".into(),
-                Some(k) => crate::duration::format_go_duration(std::time::Duration::from_secs_f64(k)),
+                Some(k) => {
+                    crate::duration::format_go_duration(std::time::Duration::from_secs_f64(k))
+                }
             },
             if r.pinned {
                 "★".into()

@@ -39,7 +39,9 @@ async fn a_load_that_evicts_a_pinned_model_needs_yes() {
     let (_dir, path, mut config) = config_file(&["phi3:mini"]);
     // OLLAMA_MAX_LOADED_MODELS=1 on the stand-in, mirrored in the config.
     config.server.max_loaded_models = Some(1);
-    headless::pin(&c, Some(&path), "phi3:mini").await.expect("pinned");
+    headless::pin(&c, Some(&path), "phi3:mini")
+        .await
+        .expect("pinned");
     let plan = MemoryPlan::Exporters(vec![format!("{}/metrics", sim.url())]);
     let opts = |yes| LoadOptions {
         keep_alive: None,
@@ -53,7 +55,11 @@ async fn a_load_that_evicts_a_pinned_model_needs_yes() {
         err.to_string(),
         "loading llama3.1:8b would make Ollama evict phi3:mini, pinned; pass --yes to load it anyway"
     );
-    assert_eq!(loaded_names(&sim.url()).await, ["phi3:mini"], "nothing was sent");
+    assert_eq!(
+        loaded_names(&sim.url()).await,
+        ["phi3:mini"],
+        "nothing was sent"
+    );
     headless::load(&c, &config, "llama3.1:8b", opts(true))
         .await
         .expect("loads with --yes");
@@ -110,9 +116,14 @@ async fn load_reports_time_and_keep_alive() {
 async fn load_of_a_pinned_model_keeps_it_forever() {
     let sim = server(SimOptions::for_tests()).await;
     let (_dir, _path, config) = config_file(&["Phi3:Mini"]);
-    let out = headless::load(&client(&sim.url()), &config, "phi3:mini", LoadOptions::default())
-        .await
-        .expect("loads");
+    let out = headless::load(
+        &client(&sim.url()),
+        &config,
+        "phi3:mini",
+        LoadOptions::default(),
+    )
+    .await
+    .expect("loads");
     assert!(
         out.message.ends_with("kept loaded forever"),
         "{}",

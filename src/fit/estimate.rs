@@ -182,6 +182,43 @@ pub fn predicted(shape: &Shape, total_ctx: u64) -> u64 {
     shape.file.saturating_add(kv)
 }
 
+/// What llama-server really keeps (≥ 0.30): the weights and the KV cache at its
+/// cache type, sliding windows included; the compute buffer comes on top
+/// ([`compute_per_batch`] × the batch).
+pub fn resident(shape: &Shape, ctx: u64, slots: u64, kv_bytes: f64) -> u64 {
+    let batch = DEFAULT_BATCH.min(ctx.max(1));
+    let kv: u64 = kv_per_layer(
+        shape,
+        ctx.saturating_mul(slots.max(1)),
+        slots,
+        batch,
+        kv_bytes,
+    )
+    .iter()
+    .sum();
+    shape.file.saturating_add(kv)
+}
+
+/// Compute buffer bytes per batch token: the `4 × batch × (embedding + vocab)`
+/// output term every `GraphSize` formula carries.
+pub fn compute_per_batch(shape: &Shape) -> u64 {
+    4 * (shape.embedding + shape.vocab.unwrap_or(0))
+}
+
+/// The batch llama-server runs with (`automaticGenerationBatch`, sched.go
+/// ≥ v0.30): 2048 above 32k tokens, 1024 above 4k, else 512, lowered while it
+/// does not fit in 80 % of `available` with its headroom.
+pub fn generation_batch(total_ctx: u64, predicted: u64, available: u64) -> u64 {
+    let surcharge = batch_surcharge(total_ctx, predicted, available);
+    if surcharge >= 2 * super::server::GIB {
+        2048
+    } else if surcharge > 0 {
+        1024
+    } else {
+        DEFAULT_BATCH
+    }
+}
+
 /// `generationBatchForContext` / `generationBatchSurcharge` (sched.go ≥ v0.30):
 /// extra room a completion model's batch needs, lowered while it does not fit in
 /// 80 % of `available` (`automaticGenerationBatch`).

@@ -41,19 +41,35 @@ pub fn on_cpu(layers: &Layers) -> Placement {
 
 /// `pickBestFullFitByLibrary` without `OLLAMA_SCHED_SPREAD`: the fewest GPUs, most
 /// free first, that hold the whole model; `None` when none do.
-pub fn full_fit(layers: &Layers, gpus_free: &[u64], overhead: u64) -> Option<Placement> {
+pub fn full_fit(layers: &Layers, gpus_free: &[u64], how: How) -> Option<Placement> {
     let mut sorted = gpus_free.to_vec();
     sorted.sort_unstable_by(|a, b| b.cmp(a));
     (1..=sorted.len())
-        .map(|n| estimate_gpu_layers(layers, &sorted[..n], overhead))
+        .map(|n| estimate_gpu_layers(layers, &sorted[..n], how))
         .find(|p| p.full)
+}
+
+/// What differs between releases in the placement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct How {
+    /// `OLLAMA_GPU_OVERHEAD` per GPU (v0.3.10+; 0 before).
+    pub overhead: u64,
+    /// v0.1.48 places blocks first to last; later releases last to first.
+    pub first_to_last: bool,
 }
 
 /// `estimateGPULayers`: GPUs that can hold the graph, the minimum, and two layers
 /// take part; blocks go last to first, round robin, then the output layer; the
 /// rest overflows to the CPU.
-pub fn estimate_gpu_layers(layers: &Layers, gpus_free: &[u64], overhead: u64) -> Placement {
-    let graph_max = layers.graph_partial.max(layers.graph_full);
+pub fn estimate_gpu_layers(layers: &Layers, gpus_free: &[u64], how: How) -> Placement {
+    let overhead = how.overhead;
+    // "multigpu should always use the partial graph size".
+    let graph_full = if gpus_free.len() > 1 {
+        layers.graph_partial
+    } else {
+        layers.graph_full
+    };
+    let graph_max = layers.graph_partial.max(graph_full);
     let layer_size = layers.blocks.first().copied().unwrap_or(0);
     let mut alloc: Vec<u64> = vec![0; gpus_free.len()];
     let mut split: Vec<u64> = vec![0; gpus_free.len()];
@@ -162,7 +178,7 @@ mod tests {
     #[test]
     fn a_model_that_fits_lands_whole_on_one_gpu() {
         let m = model(32, G / 8); // 4.1 GiB
-        let p = full_fit(&m, &[2 * G, 24 * G], 0).expect("fits");
+        let p = full_fit(&m, &[2 * G, 24 * G], How::default()).expect("fits");
         assert!(p.full);
         assert_eq!(p.vram, p.total);
         // blocks + output + the minimum + one spare layer + the full graph
@@ -172,23 +188,33 @@ mod tests {
     #[test]
     fn too_little_vram_splits_and_none_is_cpu() {
         let m = model(32, G / 4); // 8.25 GiB
-        let p = estimate_gpu_layers(&m, &[4 * G], 0);
+        let p = estimate_gpu_layers(&m, &[4 * G], How::default());
         assert!(!p.full);
         assert!(p.vram > 0 && p.vram < p.total);
         assert!((30..70).contains(&p.gpu_percent()), "{}", p.gpu_percent());
-        assert_eq!(full_fit(&m, &[4 * G], 0), None);
-        let none = estimate_gpu_layers(&m, &[G / 2], 0);
+        assert_eq!(full_fit(&m, &[4 * G], How::default()), None);
+        let none = estimate_gpu_layers(&m, &[G / 2], How::default());
         assert_eq!(none.vram, 0);
         // The overhead setting reserves VRAM too (OLLAMA_GPU_OVERHEAD).
-        assert!(full_fit(&m, &[10 * G], 0).is_some());
-        assert!(full_fit(&m, &[10 * G], 2 * G).is_none());
+        assert!(full_fit(&m, &[10 * G], How::default()).is_some());
+        assert!(
+            full_fit(
+                &m,
+                &[10 * G],
+                How {
+                    overhead: 2 * G,
+                    ..How::default()
+                }
+            )
+            .is_none()
+        );
     }
 
     #[test]
     fn two_gpus_share_a_model_neither_holds_alone() {
         let m = model(32, G / 2); // 16.5 GiB
-        let p = full_fit(&m, &[12 * G, 12 * G], 0).expect("fits on two");
+        let p = full_fit(&m, &[12 * G, 12 * G], How::default()).expect("fits on two");
         assert!(p.full);
-        assert!(full_fit(&m, &[12 * G], 0).is_none());
+        assert!(full_fit(&m, &[12 * G], How::default()).is_none());
     }
 }

@@ -16,14 +16,44 @@ pub enum Demand {
     /// ≤ 0.29: layers per parallel-slot count to try, most slots first; `cpu` is
     /// what a CPU-only host loads (the CPU branch takes the default slots).
     Layered { tries: Vec<Layers>, cpu: Layers },
-    /// ≥ 0.30: `PredictServerVRAM` for the pre-flight check, plus the best guess of
-    /// what it really takes once loaded (observed, or the classic estimate).
+    /// ≥ 0.30: `PredictServerVRAM` for the pre-flight check, plus what it really
+    /// takes once loaded: `resident` + `per_batch` × the batch, or what was seen.
     Predicted {
         predicted: u64,
         total_ctx: u64,
         completion: bool,
-        actual: u64,
+        resident: u64,
+        per_batch: u64,
+        observed: Option<u64>,
     },
+}
+
+impl Demand {
+    /// ≥ 0.30: what the load really takes with `gpu_free` VRAM free.
+    fn actual(&self, gpu_free: u64) -> u64 {
+        match self {
+            Demand::Predicted {
+                observed: Some(seen),
+                ..
+            } => *seen,
+            Demand::Predicted {
+                predicted,
+                total_ctx,
+                completion,
+                resident,
+                per_batch,
+                ..
+            } => {
+                let batch = if *completion {
+                    estimate::generation_batch(*total_ctx, *predicted, gpu_free)
+                } else {
+                    estimate::DEFAULT_BATCH
+                };
+                resident.saturating_add(per_batch.saturating_mul(batch))
+            }
+            Demand::Layered { cpu, .. } => cpu.total(),
+        }
+    }
 }
 
 /// A loaded model as the scheduler sees it.
@@ -106,6 +136,13 @@ pub fn predict(demand: &Demand, server: &Server, room: &Room, residents: &[Resid
 
 /// Nothing else loaded (`loadedCount == 0`, `requireFull` false): a split is
 /// allowed; the CPU part must fit in RAM + swap where the band checks it.
+fn how(server: &Server) -> place::How {
+    place::How {
+        overhead: server.gpu_overhead(),
+        first_to_last: server.band == Band::Early,
+    }
+}
+
 fn first_load(demand: &Demand, server: &Server, room: &Room) -> Result<Landing, u64> {
     let ram = room.ram_free + room.swap_free;
     let overhead = server.gpu_overhead();
@@ -115,27 +152,28 @@ fn first_load(demand: &Demand, server: &Server, room: &Room) -> Result<Landing, 
                 place::on_cpu(cpu)
             } else if let Some(p) = tries
                 .iter()
-                .find_map(|l| place::full_fit(l, &room.gpus_free, overhead))
+                .find_map(|l| place::full_fit(l, &room.gpus_free, how(server)))
             {
                 p
             } else {
                 // pickBestPartialFitByLibrary drops to one slot.
                 let one = tries.last().unwrap_or(cpu);
-                place::estimate_gpu_layers(one, &room.gpus_free, overhead)
+                place::estimate_gpu_layers(one, &room.gpus_free, how(server))
             }
         }
-        Demand::Predicted { actual, .. } => {
+        Demand::Predicted { .. } => {
             // llama-server fits what it can on the GPUs itself.
+            let actual = demand.actual(room.gpu_free_sum());
             let usable: u64 = room
                 .gpus_free
                 .iter()
                 .map(|f| f.saturating_sub(overhead + GPU_MINIMUM_MEMORY))
                 .sum();
-            let vram = (*actual).min(usable);
+            let vram = actual.min(usable);
             Placement {
                 vram,
-                total: *actual,
-                full: vram == *actual && vram > 0,
+                total: actual,
+                full: vram == actual && vram > 0,
             }
         }
     };
@@ -151,7 +189,6 @@ fn first_load(demand: &Demand, server: &Server, room: &Room) -> Result<Landing, 
 /// Others are loaded (`requireFull`): `Some(landing)` when the model fits beside
 /// them, `None` when the scheduler evicts.
 fn beside(demand: &Demand, server: &Server, room: &Room) -> Option<Landing> {
-    let overhead = server.gpu_overhead();
     match demand {
         Demand::Layered { tries, cpu } => {
             if room.gpus_free.is_empty() {
@@ -161,19 +198,19 @@ fn beside(demand: &Demand, server: &Server, room: &Room) -> Option<Landing> {
             }
             tries
                 .iter()
-                .find_map(|l| place::full_fit(l, &room.gpus_free, overhead))
+                .find_map(|l| place::full_fit(l, &room.gpus_free, how(server)))
                 .map(|_| Landing::Gpu)
         }
         Demand::Predicted {
             predicted,
             total_ctx,
             completion,
-            actual,
+            ..
         } => {
             if room.gpus_free.is_empty() {
                 // No pre-flight on a CPU-only host; a load that runs out of memory
                 // makes the scheduler evict everything and retry.
-                return (*actual <= room.ram_free).then_some(Landing::Cpu);
+                return (demand.actual(0) <= room.ram_free).then_some(Landing::Cpu);
             }
             let free = room.gpu_free_sum();
             let surcharge = if *completion {

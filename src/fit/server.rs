@@ -36,15 +36,10 @@ impl Band {
     /// The band of a version string such as `0.12.6` or `0.33.0-rc2`. Dev builds
     /// (`0.0.0`) and anything unreadable are taken as the newest.
     pub fn of_version(version: &str) -> Band {
-        let core = version.trim().trim_start_matches('v');
-        let core = core.split(['-', '+', ' ']).next().unwrap_or("");
-        let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
-        let (Some(Some(major)), Some(Some(minor))) = (parts.next(), parts.next()) else {
+        let Some((major, minor, patch)) = parse_version(version) else {
             return Band::default();
         };
-        let patch = parts.next().flatten().unwrap_or(0);
         match (major, minor, patch) {
-            (0, 0, 0) => Band::default(),
             (0, 0..=1, _) => Band::Early,
             (0, 2..=5, _) | (0, 6, 0..=6) => Band::Parallel4,
             (0, 6, _) | (0, 7..=9, _) => Band::Parallel2,
@@ -74,6 +69,21 @@ impl Band {
     pub fn checks_system_memory(self) -> bool {
         self < Band::LlamaServer
     }
+}
+
+/// `0.12.6` → (0, 12, 6); `v0.33.0-rc2` → (0, 33, 0); `None` for dev builds
+/// (`0.0.0`) and anything unreadable, which count as the newest.
+pub fn parse_version(version: &str) -> Option<(u64, u64, u64)> {
+    let core = version.trim().trim_start_matches('v');
+    let core = core.split(['-', '+', ' ']).next().unwrap_or("");
+    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
+    let (Some(Some(major)), Some(Some(minor))) = (parts.next(), parts.next()) else {
+        return None;
+    };
+    let patch = parts.next().flatten().unwrap_or(0);
+    (major, minor, patch)
+        .ne(&(0, 0, 0))
+        .then_some((major, minor, patch))
 }
 
 /// The server's `OLLAMA_*` settings, where known; `None` means the version's default.
@@ -136,6 +146,27 @@ impl Server {
             version: version.map(str::to_string),
             settings,
         }
+    }
+
+    /// Whether the server is at least `v` (an unknown version is the newest).
+    pub fn at_least(&self, v: (u64, u64, u64)) -> bool {
+        self.version
+            .as_deref()
+            .and_then(parse_version)
+            .is_none_or(|have| have >= v)
+    }
+
+    /// `NewLlamaServer` cuts num_ctx to the trained context only from v0.9.3.
+    pub fn caps_context(&self) -> bool {
+        self.at_least((0, 9, 3))
+    }
+
+    /// Whether free swap counts for the CPU part of a first load: yes in
+    /// `llamaServer.Load` (v0.2.2 – v0.12.6) and `verifyLayout` (v0.12.11 – v0.29);
+    /// no in `verifyCPUFit` (v0.12.7 – v0.12.10) and on llama-server (≥ 0.30).
+    pub fn first_load_counts_swap(&self) -> bool {
+        let verify_cpu_fit = self.at_least((0, 12, 7)) && !self.at_least((0, 12, 11));
+        self.band.checks_system_memory() && !verify_cpu_fit
     }
 
     pub fn gpu_overhead(&self) -> u64 {
@@ -273,6 +304,13 @@ mod tests {
         ] {
             assert_eq!(Band::of_version(v), band, "{v}");
         }
+        let s = |v: &str| Server::new(Some(v), ServerSettings::default());
+        assert!(!s("0.9.2").caps_context() && s("0.9.3").caps_context());
+        assert!(s("0.12.6").first_load_counts_swap());
+        assert!(!s("0.12.8").first_load_counts_swap());
+        assert!(s("0.20.0").first_load_counts_swap());
+        assert!(!s("0.33.0").first_load_counts_swap());
+        assert_eq!(Band::of_version("0.1.0"), Band::Early);
     }
 
     #[test]

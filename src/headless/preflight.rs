@@ -11,7 +11,12 @@ use crate::ollama::{Architecture, Client};
 
 /// The models Ollama evicts to load `model` now, next to go first; empty when it
 /// fits beside them or the check cannot be made.
-pub async fn victims(client: &Client, config: &Config, plan: &MemoryPlan, model: &str) -> Vec<String> {
+pub async fn victims(
+    client: &Client,
+    config: &Config,
+    plan: &MemoryPlan,
+    model: &str,
+) -> Vec<String> {
     let (Ok(tags), Ok(running)) = (client.tags().await, client.ps().await) else {
         return Vec::new();
     };
@@ -23,11 +28,16 @@ pub async fn victims(client: &Client, config: &Config, plan: &MemoryPlan, model:
     };
     let version = client.version().await.ok();
     let server = fit::Server::new(version.as_deref(), crate::server_env::settings(config));
-    let arch: Option<Architecture> = client.show(&entry.name).await.ok().map(|s| s.architecture());
+    let arch: Option<Architecture> = client
+        .show(&entry.name)
+        .await
+        .ok()
+        .map(|s| s.architecture());
     let mut book = fit::KeepAliveBook::default();
     let now = jiff::Timestamp::now();
     book.observe(&running, now);
-    let scene = fit::Scene::new(&server, Some(&memory), &running, config).order(&book, |_| None, now);
+    let scene =
+        fit::Scene::new(&server, Some(&memory), &running, config).order(&book, |_| None, now);
     let judged = scene.judge(fit::Model {
         entry,
         arch: arch.as_ref(),
