@@ -43,11 +43,26 @@ fn memory_now() -> MemorySnapshot {
     }
 }
 
-pub fn memory(json: bool) -> Result<ExitCode> {
-    let snap = match SystemMemory::new() {
-        Ok(mut m) => m.read(),
-        Err(e) => return Err(eyre!("cannot read memory: {e}")),
+/// `memory`: this machine's, or what `--memory-url` exporters report.
+pub async fn memory(plan: &MemoryPlan, json: bool) -> Result<ExitCode> {
+    let snap = match plan {
+        MemoryPlan::Exporters(urls) => {
+            let http = reqwest::Client::new();
+            crate::memory::exporter::read_exporters(&http, urls)
+                .await
+                .map_err(|e| eyre!("cannot read memory: {e}"))?
+        }
+        _ => match SystemMemory::new() {
+            Ok(mut m) => m.read(),
+            Err(e) => return Err(eyre!("cannot read memory: {e}")),
+        },
     };
+    if let MemoryPlan::Unknown { host } = plan {
+        eprintln!(
+            "model-orchestrator: this is this machine's memory; Ollama at {} runs elsewhere — see --memory-url",
+            crate::sanitize::clean(host)
+        );
+    }
     if json {
         let gpus: Vec<_> = snap
             .gpus

@@ -97,7 +97,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             .await?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Memory { json }) => commands::memory(json),
+        Some(Command::Memory { json }) => commands::memory(&plan, json).await,
         Some(Command::Load {
             name,
             keep_alive,

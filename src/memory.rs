@@ -66,6 +66,12 @@ pub fn can_load(snapshot: &MemorySnapshot, model_size: u64, buffer_bytes: u64) -
 /// Where readings come from: the real machine, the stand-in server, or a test.
 pub trait MemorySource: Send {
     fn read(&mut self) -> MemorySnapshot;
+
+    /// Why the last reading failed, for sources that can fail (exporters); the
+    /// reading returned then is not to be trusted.
+    fn last_error(&self) -> Option<String> {
+        None
+    }
 }
 
 #[cfg(test)]

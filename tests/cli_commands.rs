@@ -212,3 +212,99 @@ fn demo_with_a_command_is_refused_with_advice() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("model-orchestrator sim"), "{err}");
 }
+
+/// A stand-in with a 24 GiB GPU at 0.12.6, its memory read from its /metrics as
+/// for a remote host; `extra` holds more options for the command.
+async fn gpu_env() -> Env {
+    let sim = sim::start(SimOptions {
+        gpus: vec![sim::GpuSpec {
+            name: "NVIDIA RTX 4090".into(),
+            vram: 24 << 30,
+        }],
+        ..SimOptions::for_tests()
+    })
+    .await
+    .expect("stand-in");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("config.toml"), "").expect("write config");
+    Env { sim, dir }
+}
+
+impl Env {
+    fn metrics(&self) -> String {
+        format!("{}/metrics", self.sim.url())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_json_judges_with_the_memory_url_and_names_who_goes() {
+    let env = gpu_env().await;
+    let url = env.metrics();
+    // Nothing loaded: a 70B model too big for 24 GiB splits (only a first model may).
+    let rows = env.json(&["list", "--json", "--memory-url", &url]);
+    let big = find(&rows, "llama3.1:70b");
+    assert_eq!(big["verdict"], "fits", "{big}");
+    let share = big["gpu_percent"].as_u64();
+    assert!(share.is_some_and(|p| p > 0 && p < 100), "{big}");
+    assert_eq!(big["num_ctx"], 4096, "0.12.6's default");
+    assert_eq!(big["need_source"], "estimate");
+    assert_eq!(find(&rows, "qwen2.5-coder:32b")["verdict"], "fits_gpu");
+    // With an 8B model loaded, the 32B model makes Ollama evict it (requireFull).
+    env.client().load("llama3.1:8b", None).await.expect("load");
+    let rows = env.json(&["list", "--json", "--memory-url", &url]);
+    let coder = find(&rows, "qwen2.5-coder:32b");
+    assert_eq!(coder["verdict"], "fits_if_unloaded", "{coder}");
+    assert_eq!(coder["unload"], serde_json::json!(["llama3.1:8b"]));
+    assert_eq!(coder["evicts_for"], "memory");
+    assert_eq!(find(&rows, "phi3:mini")["verdict"], "fits_gpu");
+    assert_eq!(find(&rows, "llama3.1:8b")["verdict"], "loaded");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ps_json_gives_the_configured_keep_alive_and_who_goes_next() {
+    let env = gpu_env().await;
+    let c = env.client();
+    c.load(
+        "phi3:mini",
+        Some(KeepAlive::For(std::time::Duration::from_secs(600))),
+    )
+    .await
+    .expect("load");
+    c.load("llama3.2:3b", Some(KeepAlive::Forever))
+        .await
+        .expect("load");
+    let rows = env.json(&["ps", "--json", "--memory-url", &env.metrics()]);
+    let phi = find(&rows, "phi3:mini");
+    let llama = find(&rows, "llama3.2:3b");
+    // From one reading the keep-alive is the time left: at most what was sent.
+    let secs = phi["keep_alive"].as_f64().expect("seconds");
+    assert!((590.0..=600.0).contains(&secs), "{secs}");
+    assert_eq!(llama["keep_alive"], -1.0);
+    // findRunnerToUnload: the shortest configured keep-alive goes first, forever last.
+    assert_eq!(phi["evicted_next"], true);
+    assert_eq!(llama["evicted_next"], false);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn select_json_uses_the_memory_url_and_unknown_without_one() {
+    let env = gpu_env().await;
+    let url = env.metrics();
+    let pick = env.json(&["select", "--task", "code", "--json", "--memory-url", &url]);
+    assert_eq!(pick["verdict"], "fits_gpu", "{pick}");
+    assert!(
+        pick["model"].as_str().is_some_and(|m| m.contains("coder")),
+        "{pick}"
+    );
+    // An exporter that does not answer: no guess, and a clear message.
+    let out = env.run(&[
+        "list",
+        "--json",
+        "--memory-url",
+        "http://127.0.0.1:9/metrics",
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("http://127.0.0.1:9/metrics"), "{stderr}");
+    let rows: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(find(&rows, "phi3:mini")["verdict"], "unknown");
+}

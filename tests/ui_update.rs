@@ -983,3 +983,28 @@ fn retries_never_wait_more_than_ten_seconds() {
     }
     assert_eq!(waits, [1, 2, 4, 8, 10, 10, 10, 10]);
 }
+
+#[test]
+fn without_the_hosts_memory_verdicts_are_unknown_not_guessed() {
+    // A server on another machine and no --memory-url: this machine's memory says
+    // nothing about that host.
+    let mut s = typical();
+    s.memory_unknown = Some(model_orchestrator::memory::whose::UNKNOWN_HINT.into());
+    derive::refresh(&mut s);
+    let i = s
+        .models
+        .iter()
+        .position(|m| m.name == "phi3:mini")
+        .expect("phi3");
+    assert_eq!(s.rows[i].verdict, model_orchestrator::fit::Verdict::Unknown);
+    // A failing exporter does the same, says why, and recovers with the next reading.
+    let mut s = typical();
+    update(
+        &mut s,
+        Msg::MemoryFailed("http://gpu-box:9100/metrics: connection refused".into()),
+    );
+    assert_eq!(s.rows[i].verdict, model_orchestrator::fit::Verdict::Unknown);
+    assert!(log_texts(&s)[0].starts_with("cannot read memory: http://gpu-box:9100/metrics"));
+    update(&mut s, Msg::Memory(memory(32.0, 14.0, &[(24.0, 6.0)])));
+    assert_ne!(s.rows[i].verdict, model_orchestrator::fit::Verdict::Unknown);
+}

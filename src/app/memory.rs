@@ -16,6 +16,9 @@ use crate::ui::layout::Areas;
 use crate::ui::theme::Theme;
 
 pub fn on_memory(state: &mut State, snapshot: MemorySnapshot) {
+    if state.memory_error.take().is_some() {
+        state.dirty = true;
+    }
     let before = Shown::of(state);
     state
         .history
@@ -27,6 +30,23 @@ pub fn on_memory(state: &mut State, snapshot: MemorySnapshot) {
         state.memory_drawn = pane;
         state.dirty = true;
     }
+}
+
+/// The exporters failed: verdicts become unknown rather than judged on stale or
+/// zero figures, and the pane says why. Logged once per new reason.
+pub fn on_memory_failed(state: &mut State, why: String) {
+    let why = crate::sanitize::clean(&why);
+    if state.memory_error.as_deref() == Some(why.as_str()) {
+        return;
+    }
+    state.log.push(
+        state.now,
+        super::log::LogKind::Error,
+        format!("cannot read memory: {why}"),
+    );
+    state.memory_error = Some(why);
+    derive::refresh(state);
+    state.dirty = true;
 }
 
 /// Where the memory pane draws inside its border at the current size; kept in the

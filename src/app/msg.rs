@@ -18,6 +18,8 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize(u16, u16),
     Memory(MemorySnapshot),
+    /// The memory of the machine Ollama runs on could not be read (an exporter failed).
+    MemoryFailed(String),
     /// The `/api/ps` timer fired.
     PollPs,
     /// The `/api/tags` timer fired.

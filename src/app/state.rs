@@ -43,6 +43,8 @@ pub struct State {
     pub learned: crate::fit::Learned,
     /// Why the memory of the machine Ollama runs on is unknown, when it is.
     pub memory_unknown: Option<String>,
+    /// Why the last memory reading failed, while it does.
+    pub memory_error: Option<String>,
     /// Whose memory the memory pane shows ("this machine", an exporter URL).
     pub memory_origin: String,
     pub models: Vec<ModelEntry>,
@@ -117,6 +119,7 @@ impl State {
             book: crate::fit::KeepAliveBook::default(),
             learned: crate::fit::Learned::default(),
             memory_unknown: None,
+            memory_error: None,
             memory_origin: "this machine".into(),
             models: Vec::new(),
             tags_loaded: false,
@@ -194,11 +197,8 @@ impl State {
                 .find(|m| m.digest == r.digest || same_model(&m.name, &r.name))?;
             self.show_for(entry)?.arch.weights_blob.clone()
         };
-        let memory = if self.memory_unknown.is_some() {
-            None
-        } else {
-            self.memory.as_ref()
-        };
+        let unknown = self.memory_unknown.is_some() || self.memory_error.is_some();
+        let memory = if unknown { None } else { self.memory.as_ref() };
         crate::fit::Scene::new(&self.server, memory, &self.running, &self.config)
             .with_learned(&self.learned)
             .order(&self.book, weights, self.now)

@@ -23,6 +23,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
         }
         Msg::Memory(snapshot) => memory::on_memory(state, snapshot),
+        Msg::MemoryFailed(why) => memory::on_memory_failed(state, why),
         Msg::PollPs => data::poll_ps(state, &mut fx),
         Msg::PollTags => data::poll_tags(state, &mut fx),
         Msg::Version(reply) => conn::on_version(state, reply, &mut fx),

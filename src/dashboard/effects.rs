@@ -109,13 +109,18 @@ pub fn spawn_memory(mut source: Box<dyn MemorySource>, period: Duration, tx: Unb
             tick.tick().await;
             let read = tokio::task::spawn_blocking(move || {
                 let snapshot = source.read();
-                (source, snapshot)
+                let error = source.last_error();
+                (source, snapshot, error)
             });
-            let Ok((back, snapshot)) = read.await else {
+            let Ok((back, snapshot, error)) = read.await else {
                 return;
             };
             source = back;
-            if tx.send(Msg::Memory(snapshot)).is_err() {
+            let msg = match error {
+                Some(e) => Msg::MemoryFailed(e),
+                None => Msg::Memory(snapshot),
+            };
+            if tx.send(msg).is_err() {
                 return;
             }
         }

@@ -54,6 +54,8 @@ fn model_lines<'a>(
     let show = state.show_for(m);
     let fetched = show.is_some() || state.show_failed.contains(&State::show_key(m));
     lines.push(Line::raw(first_fitting(need_text(&r.need, fetched), width)));
+    let (variants, style) = verdict_text(m, &r.verdict, state, theme);
+    lines.push(Line::styled(first_fitting(variants, width), style));
     if let Some(c) = &r.need.context {
         let mut words = context_text(c);
         let largest = state
@@ -67,8 +69,6 @@ fn model_lines<'a>(
         }
         lines.push(Line::styled(first_fitting(words, width), theme.dim()));
     }
-    let (variants, style) = verdict_text(m, &r.verdict, state, theme);
-    lines.push(Line::styled(first_fitting(variants, width), style));
     // Capabilities matter less than whether it fits: they come after.
     let caps = show.map_or(&m.capabilities, |s| &s.capabilities);
     if !caps.is_empty() {
@@ -104,7 +104,7 @@ fn facts(m: &ModelEntry, state: &State) -> Vec<String> {
     let ctx = show
         .and_then(|s| s.arch.context_length)
         .or(m.details.context_length);
-    facts.extend(ctx.map(|c| format!("ctx {c}")));
+    facts.extend(ctx.map(|c| format!("max ctx {}", short_ctx(c))));
     facts
 }
 
@@ -160,25 +160,41 @@ fn need_text(need: &Need, fetched: bool) -> Vec<String> {
     }
 }
 
-/// "at 32k: this server's default for a 24 GB GPU", longest wording first.
+/// "ctx 32k: this server's default for 25.8 GB of VRAM", longest wording first.
 pub fn context_text(c: &crate::fit::Context) -> Vec<String> {
     use crate::fit::ContextSource as S;
     let k = short_ctx(c.num_ctx);
-    let why = match c.source {
-        S::Override => "num_ctx in your config".to_string(),
-        S::Loaded => "what the loaded runner got".to_string(),
-        S::Modelfile => "the model's Modelfile".to_string(),
-        S::ServerSetting => "OLLAMA_CONTEXT_LENGTH".to_string(),
-        S::VersionDefault => "this server version's default".to_string(),
-        S::VramDefault { total_vram: 0 } => "this server's default without a GPU".to_string(),
-        S::VramDefault { total_vram } => {
-            format!("this server's default for {} of VRAM", gb(total_vram))
-        }
+    let (long, short) = match c.source {
+        S::Override => (
+            "num_ctx in your config".to_string(),
+            "your num_ctx".to_string(),
+        ),
+        S::Loaded => (
+            "what the loaded runner got".to_string(),
+            "as loaded".to_string(),
+        ),
+        S::Modelfile => ("the model's Modelfile".to_string(), "Modelfile".to_string()),
+        S::ServerSetting => (
+            "OLLAMA_CONTEXT_LENGTH".to_string(),
+            "server setting".to_string(),
+        ),
+        S::VersionDefault => (
+            "this server version's default".to_string(),
+            "server default".to_string(),
+        ),
+        S::VramDefault { total_vram: 0 } => (
+            "this server's default without a GPU".to_string(),
+            "server default".to_string(),
+        ),
+        S::VramDefault { total_vram } => (
+            format!("this server's default for {} of VRAM", gb(total_vram)),
+            format!("default for {} VRAM", gb(total_vram)),
+        ),
     };
-    let capped = if c.capped {
-        ", cut to the trained length"
+    let (capped_long, capped_short) = if c.capped {
+        (", cut to the trained length", " (trained max)")
     } else {
-        ""
+        ("", "")
     };
     let slots = if c.slots > 1 {
         format!(" × {} slots", c.slots)
@@ -186,8 +202,9 @@ pub fn context_text(c: &crate::fit::Context) -> Vec<String> {
         String::new()
     };
     vec![
-        format!("ctx {k}{slots}: {why}{capped}"),
-        format!("ctx {k}{slots}: {why}"),
+        format!("ctx {k}{slots}: {long}{capped_long}"),
+        format!("ctx {k}{slots}: {short}{capped_short}"),
+        format!("ctx {k}{slots}: {short}"),
         format!("ctx {k}{slots}"),
     ]
 }

@@ -73,7 +73,13 @@ pub fn confirm(frame: &mut Frame<'_>, area: Rect, text: &str, theme: &Theme) {
     let height = (text_lines + 4).min(area.height as usize) as u16;
     let rect = area.centered(Constraint::Length(width), Constraint::Length(height));
     frame.render_widget(Clear, rect);
-    let block = super::pane(Line::styled(" Does not fit ", theme.bold()), true, theme)
+    // The question either names who Ollama evicts or says it cannot fit.
+    let title = if text.starts_with("Ollama will evict") {
+        " Evicts loaded models "
+    } else {
+        " Does not fit "
+    };
+    let block = super::pane(Line::styled(title, theme.bold()), true, theme)
         .border_style(theme.bad())
         .padding(ratatui::widgets::Padding::horizontal(1));
     let body = vec![

@@ -29,6 +29,15 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
 /// What the pane shows inside its border. Also how `update` tells whether a new
 /// reading changes anything on screen.
 pub fn lines(state: &State, inner: Rect, theme: &Theme) -> Vec<Line<'static>> {
+    if let Some(why) = &state.memory_error {
+        let width = (inner.width as usize).saturating_sub(1).max(1);
+        let text = format!("cannot read memory: {}", clean(why));
+        return textwrap_lines(&text, width)
+            .into_iter()
+            .take(inner.height as usize)
+            .map(|l| Line::styled(format!(" {l}"), theme.bad()))
+            .collect();
+    }
     if let Some(why) = &state.memory_unknown {
         // "memory of that host unknown — see --memory-url", one part a line.
         return clean(why)
@@ -150,4 +159,22 @@ fn gauge(
         Span::styled("░".repeat(free_c), theme.dim()),
         Span::raw(value),
     ])
+}
+
+/// Splits `text` into lines of at most `width` characters at spaces.
+fn textwrap_lines(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let last = lines.last_mut().map_or(0, |l| l.chars().count());
+        if last > 0 && last + 1 + word.chars().count() > width {
+            lines.push(String::new());
+        }
+        if let Some(l) = lines.last_mut() {
+            if !l.is_empty() {
+                l.push(' ');
+            }
+            l.push_str(word);
+        }
+    }
+    lines
 }

@@ -215,4 +215,8 @@ impl MemorySource for ExporterMemory {
     fn read(&mut self) -> MemorySnapshot {
         self.try_read().unwrap_or_else(|_| self.last_good.clone())
     }
+
+    fn last_error(&self) -> Option<String> {
+        ExporterMemory::last_error(self)
+    }
 }
