@@ -174,7 +174,7 @@ async fn demo(config: Config, config_warning: Option<String>) -> Result<ExitCode
         host_label: format!("demo {}", server.url().trim_start_matches("http://")),
         demo: true,
         warnings: config_warning.into_iter().collect(),
-        memory_origin: metrics,
+        memory_origin: model_orchestrator::memory::whose::exporter_label(&metrics),
         memory_unknown: None,
         learned_path: None,
     })

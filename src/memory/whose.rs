@@ -47,7 +47,7 @@ impl MemoryPlan {
         match self {
             MemoryPlan::Local => "this machine".into(),
             MemoryPlan::Exporters(urls) => match urls.as_slice() {
-                [one] => crate::sanitize::clean(one),
+                [one] => exporter_label(one),
                 many => format!("{} exporters", many.len()),
             },
             MemoryPlan::Unknown { host } => format!("{} (unknown)", crate::sanitize::clean(host)),
@@ -55,9 +55,25 @@ impl MemoryPlan {
     }
 }
 
+/// `http://gpu-box:9100/metrics` → `gpu-box:9100`: short enough for a pane title.
+pub fn exporter_label(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split('/').next().unwrap_or(rest);
+    crate::sanitize::clean(host)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exporter_labels_keep_host_and_port() {
+        assert_eq!(
+            exporter_label("http://gpu-box:9100/metrics"),
+            "gpu-box:9100"
+        );
+        assert_eq!(exporter_label("gpu-box:9100"), "gpu-box:9100");
+    }
 
     #[test]
     fn exporters_win_then_local_then_unknown() {
