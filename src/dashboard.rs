@@ -110,6 +110,7 @@ async fn event_loop(
     let mut clock_tick = interval(Duration::from_secs(1));
     clock_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     loop {
+        app::settle(&mut state);
         if state.dirty {
             term.draw(|f| crate::ui::draw(f, &state))
                 .wrap_err("cannot draw")?;

@@ -120,8 +120,11 @@ pub fn on_show(
     state.flight.shows.remove(&key);
     match reply {
         Ok(show) => {
+            let touched: Vec<usize> = (0..state.models.len())
+                .filter(|&i| State::show_key(&state.models[i]) == key)
+                .collect();
             state.shows.insert(key, ShowInfo::from_response(&show));
-            derive::refresh(state);
+            derive::refresh_rows(state, &touched);
             state.dirty = true;
         }
         // The polls notice a lost server; this model is simply tried again later.

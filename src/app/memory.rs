@@ -16,20 +16,45 @@ use crate::ui::layout::Areas;
 use crate::ui::theme::Theme;
 
 pub fn on_memory(state: &mut State, snapshot: MemorySnapshot) {
-    if state.memory_error.take().is_some() {
+    let recovered = state.memory_error.take().is_some();
+    if recovered {
         state.dirty = true;
     }
     let before = Shown::of(state);
     state
         .history
         .push(Sample::from_snapshot(state.now, &snapshot));
+    // Judging 10,000 models a second for a few kilobytes of drift is wasted work:
+    // verdicts are judged again when a figure moved by more than `DRIFT`.
+    let moved = recovered
+        || state
+            .judged_memory
+            .as_ref()
+            .is_none_or(|j| moved(j, &snapshot));
     state.memory = Some(snapshot);
-    derive::refresh(state);
+    if moved {
+        state.judged_memory = state.memory.clone();
+        derive::refresh(state);
+    }
     let pane = pane_digest(state);
     if pane != state.memory_drawn || Shown::of(state) != before {
         state.memory_drawn = pane;
         state.dirty = true;
     }
+}
+
+/// Memory drift below which verdicts are not judged again.
+const DRIFT: u64 = 8 << 20;
+
+fn moved(a: &MemorySnapshot, b: &MemorySnapshot) -> bool {
+    let far = |x: u64, y: u64| x.abs_diff(y) > DRIFT;
+    far(a.ram_available, b.ram_available)
+        || far(a.swap_used, b.swap_used)
+        || a.gpus.len() != b.gpus.len()
+        || a.gpus
+            .iter()
+            .zip(&b.gpus)
+            .any(|(x, y)| far(x.free(), y.free()) || x.total != y.total)
 }
 
 /// The exporters failed: verdicts become unknown rather than judged on stale or

@@ -20,4 +20,4 @@ mod types;
 pub use conn::note_error;
 pub use msg::{Effect, Msg};
 pub use state::State;
-pub use update::{start, update};
+pub use update::{settle, start, update};

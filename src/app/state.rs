@@ -63,6 +63,11 @@ pub struct State {
     /// The memory pane inside its border at the current size (`app::memory`).
     pub memory_area: ratatui::layout::Rect,
     pub rows: Vec<Row>,
+    /// Rows changed since the view and the best pick were last rebuilt
+    /// (`derive::settle`).
+    pub derive_pending: bool,
+    /// The memory reading the verdicts were last judged with.
+    pub judged_memory: Option<MemorySnapshot>,
     /// Names of the loaded models in Ollama's eviction order (next to go first).
     pub evict_order: Vec<String>,
     /// Indices into `models`, filtered and sorted: what the table shows.
@@ -134,6 +139,8 @@ impl State {
             memory_area: ratatui::layout::Rect::default(),
             rows: Vec::new(),
             evict_order: Vec::new(),
+            derive_pending: false,
+            judged_memory: None,
             view: Vec::new(),
             best: None,
             selected: 0,

@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 
+use super::derive;
 use super::msg::{Effect, Msg};
 use super::state::{Connection, State};
 use super::{conn, data, done, input, memory};
@@ -11,6 +12,9 @@ use super::{conn, data, done, input, memory};
 /// when something visible changed.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
+    // Answers of `/api/show` come in bursts: their view and best pick are rebuilt
+    // once, by the next other message or the loop's `settle` before a frame.
+    let batchable = matches!(msg, Msg::Show { .. });
     match msg {
         Msg::Clock(now) => clock(state, now, &mut fx),
         Msg::Key(key) => input::on_key(state, key, &mut fx),
@@ -38,7 +42,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::UnloadDone { model, reply } => done::on_unload_done(state, &model, reply, &mut fx),
         Msg::PinsSaved(result) => done::on_pins_saved(state, result),
     }
+    if !batchable {
+        derive::settle(state);
+    }
     fx
+}
+
+/// Finishes deferred work before a frame is drawn (see `update`).
+pub fn settle(state: &mut State) {
+    derive::settle(state);
 }
 
 /// The first messages: find out what is there.
