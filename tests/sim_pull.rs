@@ -196,7 +196,10 @@ async fn a_deleted_model_can_be_pulled_again_and_downloads_anew() {
     assert_eq!(status, 200);
     let l = lines(&text);
     assert_eq!(l.last(), Some(&json!({ "status": "success" })));
-    let first_layer = l.iter().find(|v| v.get("digest").is_some()).expect("a layer");
+    let first_layer = l
+        .iter()
+        .find(|v| v.get("digest").is_some())
+        .expect("a layer");
     assert!(first_layer.get("completed").is_none(), "starts from zero");
     assert!(tag_names(&s).await.contains(&"mistral:7b".to_string()));
 }
@@ -235,7 +238,11 @@ async fn the_registry_route_describes_pullable_models() {
     let v: Value = serde_json::from_str(&text).expect("JSON");
     assert_eq!(v["entry"]["name"], "qwen3:8b");
     assert_eq!(v["installed"], false);
-    assert!(v["entry"]["size"].as_u64().is_some_and(|n| n > 5_000_000_000));
+    assert!(
+        v["entry"]["size"]
+            .as_u64()
+            .is_some_and(|n| n > 5_000_000_000)
+    );
     assert_eq!(v["show"]["model_info"]["general.architecture"], "qwen3");
     let (status, _) = post(&s, "/_sim/registry", json!({ "model": "nope:1b" })).await;
     assert_eq!(status, 404);
