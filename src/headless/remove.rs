@@ -40,21 +40,7 @@ pub async fn remove(
     confirm: Confirm,
 ) -> Result<Outcome, CommandError> {
     let target = find(client, config, model).await?;
-    let name = clean(&target.entry.name);
-    let question = question(&target);
-    match confirm {
-        Confirm::Yes => {}
-        Confirm::CannotAsk => {
-            return Err(CommandError::Refused(format!(
-                "not deleting {name} without asking: pass --yes (there is no terminal to ask on)"
-            )));
-        }
-        Confirm::Ask => {
-            if !ask(&question) {
-                return Err(CommandError::Refused(format!("left {name} as it is")));
-            }
-        }
-    }
+    agreed(confirm, &target)?;
     let mut done = Vec::new();
     let mut warnings = Vec::new();
     if target.pinned {
@@ -73,6 +59,19 @@ pub async fn remove(
         }
     }
     delete(client, &target, done, warnings).await
+}
+
+/// Goes on only with `--yes` or a "y" on the terminal.
+fn agreed(confirm: Confirm, target: &Target) -> Result<(), CommandError> {
+    let name = clean(&target.entry.name);
+    match confirm {
+        Confirm::Yes => Ok(()),
+        Confirm::CannotAsk => Err(CommandError::Refused(format!(
+            "not deleting {name} without asking: pass --yes (there is no terminal to ask on)"
+        ))),
+        Confirm::Ask if ask(&question(target)) => Ok(()),
+        Confirm::Ask => Err(CommandError::Refused(format!("left {name} as it is"))),
+    }
 }
 
 async fn delete(

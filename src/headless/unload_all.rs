@@ -25,25 +25,9 @@ pub async fn unload_all(
     let mut warnings = Vec::new();
     let mut failed = 0;
     for r in &running {
-        let name = clean(&r.name);
-        let unpinned = if config.is_pinned(&r.name) {
-            match unpin(config_path, &r.name) {
-                Ok(()) => true,
-                Err(w) => {
-                    warnings.push(format!("{name} stays pinned: {w}"));
-                    false
-                }
-            }
-        } else {
-            false
-        };
-        match client.unload(&r.name).await {
-            Ok(_) if unpinned => lines.push(format!("unpinned and unloaded {name}")),
-            Ok(_) => lines.push(format!("unloaded {name}")),
-            Err(e) => {
-                failed += 1;
-                warnings.push(format!("could not unload {name}: {}", e.plain()));
-            }
+        match unload_one(client, config, config_path, &r.name, &mut warnings).await {
+            Some(line) => lines.push(line),
+            None => failed += 1,
         }
     }
     if failed == running.len() && lines.is_empty() {
@@ -58,6 +42,33 @@ pub async fn unload_all(
         partial: !warnings.is_empty(),
         warning: (!warnings.is_empty()).then(|| warnings.join("\n")),
     })
+}
+
+/// Unpins (when pinned) and unloads one model: the line to print, or `None` when
+/// the unload failed. Problems go to `warnings`.
+async fn unload_one(
+    client: &Client,
+    config: &Config,
+    config_path: Option<&Path>,
+    model: &str,
+    warnings: &mut Vec<String>,
+) -> Option<String> {
+    let name = clean(model);
+    let mut unpinned = false;
+    if config.is_pinned(model) {
+        match unpin(config_path, model) {
+            Ok(()) => unpinned = true,
+            Err(w) => warnings.push(format!("{name} stays pinned: {w}")),
+        }
+    }
+    match client.unload(model).await {
+        Ok(_) if unpinned => Some(format!("unpinned and unloaded {name}")),
+        Ok(_) => Some(format!("unloaded {name}")),
+        Err(e) => {
+            warnings.push(format!("could not unload {name}: {}", e.plain()));
+            None
+        }
+    }
 }
 
 fn unpin(config_path: Option<&Path>, model: &str) -> Result<(), String> {
