@@ -30,6 +30,11 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Write a debug log (HTTP requests, errors) to this file; nothing is logged
+    /// anywhere without it.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -37,6 +42,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Installed models with size, need, fit verdict, loaded and pinned.
+    #[command(visible_alias = "ls")]
     List {
         /// One JSON object per model, in an array.
         #[arg(long)]
@@ -44,19 +50,23 @@ pub enum Command {
     },
     /// Loaded models with size, CPU/GPU split, context and expiry.
     Ps {
+        /// One JSON object per loaded model, in an array.
         #[arg(long)]
         json: bool,
     },
-    /// The best model for a task that fits now (exit code 1 when nothing fits).
+    /// The best model for a task that fits now: its name on stdout, the reason on
+    /// stderr (exit code 1 when nothing fits).
     Select {
         /// general, code, debug or embedding.
         #[arg(long, default_value = "general")]
         task: crate::select::Task,
+        /// The pick, its verdict and the reason as one JSON object on stdout.
         #[arg(long)]
         json: bool,
     },
     /// This machine's memory as the fit rules see it: RAM, swap and each GPU.
     Memory {
+        /// RAM, swap and GPUs as one JSON object, in bytes.
         #[arg(long)]
         json: bool,
     },
@@ -78,16 +88,72 @@ pub enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
-    /// Unload a model now.
-    Unload { name: String },
+    /// Unload a model now, or every loaded model with --all.
+    #[command(visible_alias = "stop")]
+    Unload {
+        /// Model name, e.g. llama3.1:8b.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        name: Option<String>,
+        /// Unload every loaded model; pinned ones are unpinned first so `keep` lets
+        /// them go.
+        #[arg(long)]
+        all: bool,
+    },
     /// Keep a model loaded forever and save it to keep_alive_models.
-    Pin { name: String },
+    Pin {
+        /// Model name, e.g. llama3.1:8b.
+        name: String,
+    },
     /// Remove a model from keep_alive_models and let it expire normally.
-    Unpin { name: String },
+    Unpin {
+        /// Model name, e.g. llama3.1:8b.
+        name: String,
+    },
+    /// Download a model through Ollama, with progress: bars on a terminal, plain
+    /// lines otherwise. Says first whether it will fit, when its size is known.
+    /// Ctrl-C stops it (exit code 130); pulling again goes on from there.
+    Pull {
+        /// Model name: name:tag or host/namespace/name:tag.
+        name: String,
+    },
+    /// Delete a model from disk, after asking; a loaded model is unloaded first and
+    /// a pinned one unpinned.
+    Rm {
+        /// Model name, e.g. llama3.1:8b.
+        name: String,
+        /// Delete without asking (needed when there is no terminal to ask on).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Print a shell completion script, e.g.
+    /// `model-orchestrator completions bash > ~/.local/share/bash-completion/completions/model-orchestrator`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `model-orchestrator manpage | man -l -`.
+    Manpage,
     /// Keep pinned models loaded, without a UI (logs to stderr; stop with Ctrl-C).
     Keep,
     /// Run the built-in stand-in for Ollama (prints its URL first).
     Sim(crate::sim::cli::SimArgs),
+}
+
+/// `completions SHELL`: the script on stdout.
+pub fn print_completions(shell: clap_complete::Shell) {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(
+        shell,
+        &mut cmd,
+        "model-orchestrator",
+        &mut std::io::stdout(),
+    );
+}
+
+/// `manpage`: the manual page in roff on stdout.
+pub fn print_manpage() -> std::io::Result<()> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    clap_mangen::Man::new(cmd).render(&mut std::io::stdout())
 }
 
 fn parse_keep_alive(s: &str) -> Result<crate::duration::KeepAlive, String> {
@@ -148,6 +214,58 @@ mod tests {
             load_keep_alive(&["model-orchestrator", "load", "x", "--keep-alive", "-1"]),
             Some(KeepAlive::Forever)
         );
+    }
+
+    /// Every argument and subcommand says what it is for in `--help`.
+    #[test]
+    fn every_flag_and_command_is_described() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let sub_path = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(sub_path.clone());
+                }
+                walk(sub, &sub_path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&<Cli as clap::CommandFactory>::command(), "", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
+
+    #[test]
+    fn ollama_spellings_are_aliases() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).expect("parses").command;
+        assert!(matches!(
+            parse(&["mo", "ls"]),
+            Some(Command::List { json: false })
+        ));
+        assert!(matches!(
+            parse(&["mo", "stop", "x"]),
+            Some(Command::Unload {
+                name: Some(_),
+                all: false
+            })
+        ));
+        assert!(matches!(
+            parse(&["mo", "unload", "--all"]),
+            Some(Command::Unload {
+                name: None,
+                all: true
+            })
+        ));
+        assert!(Cli::try_parse_from(["mo", "unload"]).is_err());
+        assert!(Cli::try_parse_from(["mo", "unload", "x", "--all"]).is_err());
+        assert!(matches!(
+            parse(&["mo", "rm", "x", "-y"]),
+            Some(Command::Rm { yes: true, .. })
+        ));
     }
 
     #[test]

@@ -197,7 +197,9 @@ pub async fn select(
     if json {
         print_json(&row)?;
     } else if let Some(model) = &row.model {
-        println!("{model}\n{}", row.reason);
+        // Only the name on stdout, so `ollama run $(model-orchestrator select)` works.
+        println!("{model}");
+        eprintln!("{}", row.reason);
     } else {
         eprintln!("nothing fits for {}: {}", task.as_str(), row.reason);
     }

@@ -8,6 +8,7 @@
 //! - 3: done at the server but not saved (or saved but not applied at the server):
 //!   e.g. `pin` loaded the model forever but the config file is broken or read-only,
 //!   so the pin will not survive a restart. The warning on stderr says why.
+//! - 130: stopped with Ctrl-C (a `pull`), as shells report SIGINT.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +23,9 @@ use crate::sanitize::clean;
 
 /// Exit code when the change holds at the server but was not saved, or the reverse.
 pub const EXIT_PARTIAL: u8 = 3;
+
+/// Exit code after Ctrl-C: 128 + SIGINT, what a shell shows for an interrupted command.
+pub const EXIT_CANCELLED: u8 = 130;
 
 /// What a command did: `message` for stdout, `warning` for stderr.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,11 +85,20 @@ pub enum CommandError {
         model: String,
         message: String,
     },
+    /// Nothing was done: the user said no, or could not be asked.
+    #[error("{0}")]
+    Refused(String),
+    /// Stopped with Ctrl-C.
+    #[error("{0}")]
+    Cancelled(String),
 }
 
 impl CommandError {
     pub fn exit_code(&self) -> ExitCode {
-        ExitCode::FAILURE
+        match self {
+            CommandError::Cancelled(_) => ExitCode::from(EXIT_CANCELLED),
+            _ => ExitCode::FAILURE,
+        }
     }
 
     fn from_ollama(client: &Client, model: &str, action: &'static str, e: OllamaError) -> Self {
@@ -225,6 +238,14 @@ pub async fn load(
 mod pin;
 mod preflight;
 pub use pin::{pin, unload, unpin};
+mod pull;
+mod pull_fit;
+mod pull_view;
+mod remove;
+mod unload_all;
+pub use pull::{PullOptions, pull};
+pub use remove::{Confirm, remove};
+pub use unload_all::unload_all;
 
 /// "kept for 5m", "kept loaded forever".
 pub fn kept_for(k: KeepAlive) -> String {

@@ -1,10 +1,11 @@
 //! Entry point: parses the command line, loads the config, resolves the host and runs
 //! the dashboard or a non-interactive command.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use color_eyre::eyre::{Result, eyre};
+use color_eyre::eyre::{Result, WrapErr, eyre};
 use model_orchestrator::cli::{Cli, Command};
 use model_orchestrator::commands;
 use model_orchestrator::config::{self, Config};
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
+            tracing::debug!(error = %format!("{e:#}"), "failed");
             eprintln!("model-orchestrator: {e:#}");
             ExitCode::FAILURE
         }
@@ -41,6 +43,12 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
+    if let Some(path) = &cli.log_file {
+        model_orchestrator::logging::to_file(path)?;
+    }
+    if let Some(code) = print_only(&cli)? {
+        return Ok(code);
+    }
     if let Some(Command::Sim(args)) = cli.command {
         model_orchestrator::sim::cli::run(args).await?;
         return Ok(ExitCode::SUCCESS);
@@ -112,9 +120,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 headless::load(&client, &config, &name, opts).await,
             ))
         }
-        Some(Command::Unload { name }) => Ok(headless::report(
+        Some(Command::Unload {
+            name: Some(name),
+            all: false,
+        }) => Ok(headless::report(
             headless::unload(&client, &config, &name).await,
         )),
+        Some(Command::Unload { .. }) => Ok(headless::report(
+            headless::unload_all(&client, &config, path).await,
+        )),
+        Some(Command::Pull { name }) => {
+            let opts = headless::PullOptions {
+                bars: std::io::stdout().is_terminal(),
+                memory: Some(plan.clone()),
+            };
+            let result = headless::pull(&client, &config, &name, opts, ctrl_c()).await;
+            Ok(headless::report(result))
+        }
+        Some(Command::Rm { name, yes }) => {
+            let confirm = confirm(yes);
+            Ok(headless::report(
+                headless::remove(&client, &config, path, &name, confirm).await,
+            ))
+        }
         Some(Command::Pin { name }) => {
             Ok(headless::report(headless::pin(&client, path, &name).await))
         }
@@ -131,7 +159,42 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Select { task, json }) => {
             commands::select(&client, &config, &plan, task, json).await
         }
-        Some(Command::Sim(_)) => Ok(ExitCode::SUCCESS),
+        Some(Command::Sim(_) | Command::Completions { .. } | Command::Manpage) => {
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The commands that only print something about the program itself.
+fn print_only(cli: &Cli) -> Result<Option<ExitCode>> {
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            model_orchestrator::cli::print_completions(*shell);
+            Ok(Some(ExitCode::SUCCESS))
+        }
+        Some(Command::Manpage) => {
+            model_orchestrator::cli::print_manpage().wrap_err("cannot write the manual page")?;
+            Ok(Some(ExitCode::SUCCESS))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Resolves on Ctrl-C; never, when the signal cannot be watched.
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// `rm`: ask only where someone can answer (stdin and stderr on a terminal).
+fn confirm(yes: bool) -> headless::Confirm {
+    if yes {
+        headless::Confirm::Yes
+    } else if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        headless::Confirm::Ask
+    } else {
+        headless::Confirm::CannotAsk
     }
 }
 

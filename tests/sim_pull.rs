@@ -133,8 +133,10 @@ async fn unknown_pull_fails_mid_stream_with_200_or_500_without_streaming() {
     assert_eq!(status, 400);
 }
 
+/// `DeleteHandler` removes the manifest only: a loaded runner stays in memory (the
+/// `ollama` CLI unloads first), and with the model gone it can no longer be named.
 #[tokio::test]
-async fn delete_unloads_then_removes_and_404s_when_unknown() {
+async fn delete_removes_but_does_not_unload_and_404s_when_unknown() {
     let s = server().await;
     let (status, _) = post(&s, "/api/generate", json!({ "model": "phi3:mini" })).await;
     assert_eq!(status, 200);
@@ -147,7 +149,7 @@ async fn delete_unloads_then_removes_and_404s_when_unknown() {
     )
     .await;
     assert_eq!((status, body.as_str()), (200, ""));
-    assert!(s.control().loaded().is_empty());
+    assert_eq!(s.control().loaded(), ["phi3:mini"], "still loaded");
     assert!(!tag_names(&s).await.contains(&"phi3:mini".to_string()));
     let (status, body) = send(
         &s,
@@ -163,4 +165,85 @@ async fn delete_unloads_then_removes_and_404s_when_unknown() {
     );
     let (status, _) = post(&s, "/api/generate", json!({ "model": "phi3:mini" })).await;
     assert_eq!(status, 404, "gone from disk");
+    let (status, body) = send(
+        &s,
+        reqwest::Method::DELETE,
+        "/api/delete",
+        json!({ "model": "bad name!" }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("JSON"),
+        json!({ "error": "name \"bad name!\" is invalid" })
+    );
+}
+
+/// Every catalog model comes back with a pull after a delete, downloading its
+/// layers again (the delete removed the blobs).
+#[tokio::test]
+async fn a_deleted_model_can_be_pulled_again_and_downloads_anew() {
+    let s = server().await;
+    let (status, _) = send(
+        &s,
+        reqwest::Method::DELETE,
+        "/api/delete",
+        json!({ "model": "mistral:7b" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, text) = post(&s, "/api/pull", json!({ "model": "mistral:7b" })).await;
+    assert_eq!(status, 200);
+    let l = lines(&text);
+    assert_eq!(l.last(), Some(&json!({ "status": "success" })));
+    let first_layer = l
+        .iter()
+        .find(|v| v.get("digest").is_some())
+        .expect("a layer");
+    assert!(first_layer.get("completed").is_none(), "starts from zero");
+    assert!(tag_names(&s).await.contains(&"mistral:7b".to_string()));
+}
+
+/// Progress comes at `pull_speed`: a layer takes about size / speed.
+#[tokio::test]
+async fn pull_progress_streams_at_the_configured_speed() {
+    let s = sim::start(SimOptions {
+        pull_step: std::time::Duration::from_millis(10),
+        pull_speed: 4_000_000_000,
+        ..SimOptions::for_tests()
+    })
+    .await
+    .expect("stand-in starts");
+    let started = std::time::Instant::now();
+    let (_, text) = post(&s, "/api/pull", json!({ "model": "llama3.2:1b" })).await;
+    let took = started.elapsed().as_secs_f64();
+    // 1.3 GB at 4 GB/s: 0.33 s of weights, plus a tick per line of the rest.
+    assert!((0.3..3.0).contains(&took), "took {took} s");
+    let weights: Vec<u64> = lines(&text)
+        .iter()
+        .filter(|v| v["total"] == 1_321_098_329u64 - 13_911)
+        .map(|v| v["completed"].as_u64().unwrap_or(0))
+        .collect();
+    assert!(weights.len() >= 30, "{} lines", weights.len());
+    assert!(weights.windows(2).all(|w| w[1] - w[0] <= 40_000_000));
+}
+
+/// The stand-in tells what a pull would fetch, so the command line can say whether
+/// it fits; unknown names are 404.
+#[tokio::test]
+async fn the_registry_route_describes_pullable_models() {
+    let s = server().await;
+    let (status, text) = post(&s, "/_sim/registry", json!({ "model": "qwen3:8b" })).await;
+    assert_eq!(status, 200);
+    let v: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(v["entry"]["name"], "qwen3:8b");
+    assert_eq!(v["installed"], false);
+    assert!(
+        v["entry"]["size"]
+            .as_u64()
+            .is_some_and(|n| n > 5_000_000_000)
+    );
+    assert_eq!(v["show"]["model_info"]["general.architecture"], "qwen3");
+    let (status, _) = post(&s, "/_sim/registry", json!({ "model": "nope:1b" })).await;
+    assert_eq!(status, 404);
 }

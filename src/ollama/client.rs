@@ -120,6 +120,7 @@ impl Client {
             .timeout(self.quick_timeout)
             .json(&json!({ "model": model }));
         let path = "/api/delete";
+        tracing::debug!(url = %self.url(path), model, "DELETE");
         let resp = req.send().await.map_err(|e| self.map_err(path, e, None))?;
         let status = resp.status();
         let body = resp
@@ -141,6 +142,7 @@ impl Client {
     pub async fn pull(&self, model: &str) -> Result<impl Stream<Item = Result<PullEvent>> + use<>> {
         let path = "/api/pull";
         let url = self.url(path);
+        tracing::debug!(%url, model, "POST");
         let resp = self
             .http
             .post(&url)
@@ -210,11 +212,13 @@ impl Client {
         req: reqwest::RequestBuilder,
         timeout: Option<Duration>,
     ) -> Result<T> {
+        tracing::debug!(url = %self.url(path), "request");
         let resp = req
             .send()
             .await
             .map_err(|e| self.map_err(path, e, timeout))?;
         let status = resp.status();
+        tracing::debug!(url = %self.url(path), status = status.as_u16(), "answered");
         let body = resp
             .bytes()
             .await
@@ -230,6 +234,7 @@ impl Client {
 
     fn map_err(&self, path: &str, e: reqwest::Error, timeout: Option<Duration>) -> OllamaError {
         let url = self.url(path);
+        tracing::debug!(%url, error = %error_chain(&e), "request failed");
         if e.is_timeout() {
             OllamaError::Timeout {
                 url,

@@ -28,6 +28,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/_sim/down", post(down))
         .route("/_sim/memory", get(memory))
         .route("/_sim/state", get(state))
+        .route("/_sim/registry", post(registry))
 }
 
 fn control(shared: Arc<Shared>) -> SimControl {
@@ -164,4 +165,35 @@ async fn state(State(shared): State<Arc<Shared>>) -> Response {
         StatusCode::OK,
         &json!({ "installed": c.installed(), "loaded": c.loaded() }),
     )
+}
+
+#[derive(Deserialize)]
+struct RegistryRequest {
+    model: String,
+}
+
+/// What the registry would serve for a pull of `model`: its `/api/tags` entry and its
+/// `/api/show` figures, installed or not. Real Ollama has no such route (a client
+/// learns a model's size only once it is pulled); the command line asks it so that a
+/// pull from the stand-in can say beforehand whether the model will fit.
+async fn registry(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let req: RegistryRequest = match parse_body(&body) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let found = super::lock(&shared.state).catalog.find(&req.model).cloned();
+    let Some(m) = found else {
+        return ApiError::new(404, format!("model '{}' not in the registry", req.model))
+            .into_response();
+    };
+    let body = json!({
+        "entry": super::api::tag_entry(&m, true),
+        "show": {
+            "details": m.details,
+            "model_info": m.model_info,
+            "capabilities": m.capabilities,
+        },
+        "installed": m.installed,
+    });
+    json_response(StatusCode::OK, &body)
 }

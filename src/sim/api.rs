@@ -132,7 +132,7 @@ async fn tags(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// One `/api/tags` entry; `recent` (≥ 0.30) adds capabilities and two details.
-fn tag_entry(m: &CatalogModel, recent: bool) -> Value {
+pub(crate) fn tag_entry(m: &CatalogModel, recent: bool) -> Value {
     let mut entry = json!({
         "name": m.name,
         "model": m.name,

@@ -22,6 +22,9 @@ pub struct SimArgs {
     /// How fast models load, in GB per second.
     #[arg(long, value_name = "GB_PER_S", default_value_t = 2.0)]
     pub load_speed: f64,
+    /// How fast pulls download, in MB per second (0: each layer at once).
+    #[arg(long, value_name = "MB_PER_S", default_value_t = 200.0)]
+    pub pull_speed: f64,
     /// Simulated RAM in GiB.
     #[arg(long, value_name = "GB", default_value_t = 32.0)]
     pub ram: f64,
@@ -78,10 +81,13 @@ impl SimArgs {
             Some(path) => Catalog::from_file(path).wrap_err("cannot use the catalog")?,
             None => Catalog::embedded(),
         };
-        let finite = self.ram.is_finite() && self.load_speed.is_finite() && self.swap.is_finite();
-        if !finite || self.ram <= 0.0 || self.load_speed < 0.0 || self.swap < 0.0 {
+        let finite = [self.ram, self.load_speed, self.swap, self.pull_speed]
+            .iter()
+            .all(|f| f.is_finite());
+        let negative = self.load_speed < 0.0 || self.swap < 0.0 || self.pull_speed < 0.0;
+        if !finite || self.ram <= 0.0 || negative {
             return Err(eyre!(
-                "--ram must be above 0, --load-speed and --swap not negative"
+                "--ram must be above 0, --load-speed, --pull-speed and --swap not negative"
             ));
         }
         let kv_cache_type = self.kv_cache_type.to_ascii_lowercase();
@@ -96,6 +102,7 @@ impl SimArgs {
             port: self.port,
             catalog,
             load_speed: (self.load_speed * GB) as u64,
+            pull_speed: (self.pull_speed * 1e6) as u64,
             ram_total,
             // The OS and other programs use some RAM too.
             ram_other: ram_total / 8,
@@ -170,6 +177,8 @@ mod tests {
             "4242",
             "--load-speed",
             "0.5",
+            "--pull-speed",
+            "50",
             "--ram",
             "16",
             "--gpu",
@@ -197,6 +206,7 @@ mod tests {
         let o = args.options().expect("valid options");
         assert_eq!(o.port, 4242);
         assert_eq!(o.load_speed, 500_000_000);
+        assert_eq!(o.pull_speed, 50_000_000);
         assert_eq!(o.ram_total, 16 << 30);
         assert_eq!(o.gpus.len(), 2);
         assert_eq!(o.gpus[0].name, "RTX 4090");

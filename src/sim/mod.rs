@@ -32,6 +32,7 @@
 //! | `POST /_sim/down` | `{"ms":2000}`: refuses connections that long, then listens on the same port again |
 //! | `GET /_sim/memory` | simulated RAM and VRAM after what is loaded |
 //! | `GET /_sim/state` | names installed and loaded |
+//! | `POST /_sim/registry` | `{"model":"…"}`: what a pull of it would fetch, installed or not: `{"entry": <an /api/tags entry>, "show": {details, model_info, capabilities}, "installed"}`; 404 when the registry has no such model |
 //! | `GET /metrics` | the simulated memory as Prometheus text: node_exporter's `node_memory_{MemTotal,MemAvailable,SwapTotal,SwapFree}_bytes`, and per GPU dcgm-exporter's `DCGM_FI_DEV_FB_{FREE,USED}` (MiB); `?format=nvidia_smi` gives the GPUs as nvidia_gpu_exporter's `nvidia_smi_memory_{total,free,used}_bytes` and `nvidia_smi_gpu_info` instead |
 
 mod admin;
@@ -111,8 +112,11 @@ pub struct SimOptions {
     pub gpu_overhead: u64,
     /// Swap space; all of it is free until RAM runs out.
     pub swap_total: u64,
-    /// Pause between pull progress lines.
+    /// Pause between pull progress lines (Ollama's ticker: 60 ms,
+    /// `server/download.go` `blobDownload.Wait`).
     pub pull_step: Duration,
+    /// Bytes per second a pull downloads at; 0 downloads each layer in one step.
+    pub pull_speed: u64,
     /// How often expired models are unloaded when nobody asks.
     pub sweep_interval: Duration,
 }
@@ -136,6 +140,8 @@ impl Default for SimOptions {
             gpu_overhead: 0,
             swap_total: 0,
             pull_step: Duration::from_millis(60),
+            // A good home connection to the registry.
+            pull_speed: 200_000_000,
             sweep_interval: Duration::from_millis(250),
         }
     }
@@ -143,13 +149,15 @@ impl Default for SimOptions {
 
 impl SimOptions {
     /// Fast and predictable: 64 GiB RAM, nothing else using it, no GPU, a 4.9 GB
-    /// model loads in about 5 ms, pulls step every millisecond.
+    /// model loads in about 5 ms, pulls step every millisecond at 100 GB/s (a
+    /// 1.3 GB layer in about 14 lines).
     pub fn for_tests() -> Self {
         SimOptions {
             load_speed: 1_000 * GB,
             ram_total: 64 * GIB,
             ram_other: 0,
             pull_step: Duration::from_millis(1),
+            pull_speed: 100 * GB,
             sweep_interval: Duration::from_millis(10),
             ..SimOptions::default()
         }

@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -49,19 +50,25 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "._:/-".contains(c))
 }
 
-/// A pull or delete body and the model it names (`model`, or the legacy `name`).
-fn named_request(body: &Bytes) -> Result<(NameRequest, String), ApiError> {
+/// A pull or delete body and the model it names (`model`, or the legacy `name`,
+/// `cmp.Or(r.Model, r.Name)`); `invalid` words the 400 for a bad name.
+fn named_request(
+    body: &Bytes,
+    invalid: fn(&str) -> String,
+) -> Result<(NameRequest, String), ApiError> {
     let req: NameRequest = parse_body(body)?;
     let name = req.name().to_string();
     if valid_name(&name) {
         Ok((req, name))
     } else {
-        Err(ApiError::bad_request("invalid model name"))
+        Err(ApiError::bad_request(invalid(&name)))
     }
 }
 
+/// `server/routes.go` `PullHandler`: a bad name is a 400 before any streaming
+/// (`errtypes.InvalidModelNameErrMsg`); the rest streams from `PullModel`.
 pub(crate) async fn pull(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let (req, name) = match named_request(&body) {
+    let (req, name) = match named_request(&body, |_| "invalid model name".into()) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
@@ -78,7 +85,8 @@ pub(crate) async fn pull(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
         )
             .into_response();
     }
-    // stream:false: only the last progress object, or the error as a 500.
+    // stream:false (`waitForStream`): only the last progress object, or the error
+    // as a 500.
     let mut last = json!({});
     while let Some(line) = rx.recv().await {
         last = line;
@@ -89,52 +97,75 @@ pub(crate) async fn pull(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
     }
 }
 
-/// Emits the progress lines; a closed channel (the client left) stops the pull.
+/// Sends one line, then waits a tick; `false` once the client has gone (its
+/// request context is cancelled and `PullModel` returns).
+async fn send(tx: &mpsc::Sender<Value>, step: Duration, line: Value) -> bool {
+    let ok = tx.send(line).await.is_ok();
+    tokio::time::sleep(step).await;
+    ok
+}
+
+/// `server/images.go` `PullModel`: "pulling manifest", then each layer through
+/// `downloadBlob`, then "verifying sha256 digest", "writing manifest", "success".
+/// An unknown name fails in `pullModelManifest` (the registry's 404 is
+/// `os.ErrNotExist`), after "pulling manifest" has been sent, so the status stays 200.
 async fn run_pull(shared: Arc<Shared>, name: String, tx: mpsc::Sender<Value>) {
     let step = shared.opts.pull_step;
-    let send = |v: Value| {
-        let tx = tx.clone();
-        async move {
-            let ok = tx.send(v).await.is_ok();
-            tokio::time::sleep(step).await;
-            ok
-        }
-    };
-    if !send(json!({ "status": "pulling manifest" })).await {
+    if !send(&tx, step, json!({ "status": "pulling manifest" })).await {
         return;
     }
     let found = lock(&shared.state).catalog.find(&name).cloned();
     let Some(model) = found else {
-        send(json!({ "error": NOT_FOUND })).await;
+        send(&tx, step, json!({ "error": NOT_FOUND })).await;
         return;
     };
+    let per_step = (shared.opts.pull_speed as f64 * step.as_secs_f64()) as u64;
     for (digest, total) in layers(&model) {
         let status = format!("pulling {}", &digest[..12]);
-        let steps: &[u64] = match (model.installed, total > 1_000_000) {
-            (true, _) => &[4],
-            (false, true) => &[0, 1, 2, 3, 4],
-            (false, false) => &[0, 4],
-        };
-        for quarter in steps {
-            let completed = total / 4 * quarter + if *quarter == 4 { total % 4 } else { 0 };
-            let mut line =
-                json!({ "status": status, "digest": format!("sha256:{digest}"), "total": total });
-            // `completed` is omitempty in Go.
-            if completed > 0 {
-                line["completed"] = completed.into();
-            }
-            if !send(line).await {
+        // Blobs stay on disk while the model is installed; a delete removes them
+        // (`Manifest.RemoveLayers`), so a pull after a delete downloads again.
+        for completed in layer_progress(total, model.installed, per_step) {
+            if !send(&tx, step, progress_line(&status, &digest, total, completed)).await {
                 return;
             }
         }
     }
+    // "removing unused layers" only comes when an older manifest had other layers;
+    // the catalog's manifests never change, so it never does here.
     for status in ["verifying sha256 digest", "writing manifest"] {
-        if !send(json!({ "status": status })).await {
+        if !send(&tx, step, json!({ "status": status })).await {
             return;
         }
     }
     mark_installed(&shared, &model.name, true);
-    send(json!({ "status": "success" })).await;
+    send(&tx, step, json!({ "status": "success" })).await;
+}
+
+/// `api.ProgressResponse`: `digest`, `total` and `completed` are all `omitempty`.
+fn progress_line(status: &str, digest: &str, total: u64, completed: u64) -> Value {
+    let mut line = json!({ "status": status, "digest": format!("sha256:{digest}") });
+    if total > 0 {
+        line["total"] = total.into();
+    }
+    if completed > 0 {
+        line["completed"] = completed.into();
+    }
+    line
+}
+
+/// The `completed` values of one layer's lines (`server/download.go`): a layer on
+/// disk once, complete (`downloadBlob`'s `os.Stat` hit); a new one from 0 by
+/// `per_step` bytes a tick (`blobDownload.Wait`), ending at `total` (0: at once).
+fn layer_progress(total: u64, cached: bool, per_step: u64) -> impl Iterator<Item = u64> {
+    let first = if cached { total } else { 0 };
+    let per_step = if per_step == 0 {
+        total.max(1)
+    } else {
+        per_step
+    };
+    std::iter::successors(Some(first), move |&c| {
+        (c < total).then(|| c.saturating_add(per_step).min(total))
+    })
 }
 
 fn mark_installed(shared: &Shared, name: &str, installed: bool) {
@@ -178,16 +209,17 @@ fn fake_digest(seed: &str, kind: &str) -> String {
         .collect()
 }
 
+/// `server/routes.go` `DeleteHandler`: removes the manifest and its unused layers,
+/// 200 with an empty body. It does not unload: a loaded runner keeps serving until it
+/// expires (`ollama rm` unloads first, in `cmd/cmd.go`, not the server).
 pub(crate) async fn delete(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let (_, name) = match named_request(&body) {
+    let (_, name) = match named_request(&body, |n| format!("name {n:?} is invalid")) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
     let Some(model) = shared.installed(&name) else {
         return ApiError::new(404, format!("model '{name}' not found")).into_response();
     };
-    // Like `ollama rm`: unload first (the runner of these weights), then remove.
-    lock(&shared.state).host.unload_weights(&model.weights());
     mark_installed(&shared, &model.name, false);
     StatusCode::OK.into_response()
 }
@@ -208,5 +240,24 @@ mod tests {
             assert!(d.chars().all(|c| c.is_ascii_hexdigit()));
         }
         assert_ne!(l[0].0, l[1].0);
+    }
+
+    #[test]
+    fn a_layer_counts_up_by_steps_or_comes_once_when_cached() {
+        let v: Vec<u64> = layer_progress(10, false, 4).collect();
+        assert_eq!(v, [0, 4, 8, 10]);
+        assert_eq!(layer_progress(10, true, 4).collect::<Vec<_>>(), [10]);
+        assert_eq!(layer_progress(10, false, 0).collect::<Vec<_>>(), [0, 10]);
+        assert_eq!(layer_progress(0, false, 4).collect::<Vec<_>>(), [0]);
+    }
+
+    #[test]
+    fn progress_lines_leave_out_zero_fields() {
+        let l = progress_line("pulling abc", "abc", 10, 0);
+        assert_eq!(
+            l,
+            json!({ "status": "pulling abc", "digest": "sha256:abc", "total": 10 })
+        );
+        assert_eq!(progress_line("s", "d", 10, 10)["completed"], 10);
     }
 }
