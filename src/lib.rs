@@ -15,6 +15,7 @@ pub mod host;
 pub mod inventory;
 pub mod keepalive;
 pub mod keymap;
+pub mod kind;
 pub mod memory;
 pub mod names;
 pub mod ollama;

@@ -42,6 +42,7 @@ mod classic;
 pub mod cli;
 mod conn;
 mod control;
+mod embed;
 mod env;
 mod estimate;
 mod faults;
