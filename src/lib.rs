@@ -2,6 +2,7 @@
 //!
 //! The library holds everything the binary uses so integration tests can reach it.
 
+pub mod aliases;
 pub mod app;
 pub mod cli;
 pub mod commands;

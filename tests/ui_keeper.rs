@@ -22,16 +22,13 @@ fn pinned(names: &[&str]) -> Config {
 }
 
 fn keeper_load(model: &str) -> Effect {
-    Effect::Load {
-        model: model.into(),
-        keep_alive: KeepAlive::Forever,
-    }
+    load_fx(model, Some(KeepAlive::Forever))
 }
 
 fn load_done(model: &str, reply: Result<(), OllamaError>) -> Msg {
     Msg::LoadDone {
         model: model.into(),
-        keep_alive: KeepAlive::Forever,
+        keep_alive: Some(KeepAlive::Forever),
         reply,
     }
 }
@@ -165,9 +162,7 @@ fn the_users_pin_and_the_keeper_never_load_the_same_model_twice() {
     s.config_path = Some("config.toml".into());
     assert!(derive::select_name(&mut s, "phi3:mini"));
     let fx = update(&mut s, key(KeyCode::Char('p')));
-    assert!(fx.contains(&Effect::Pin {
-        model: "phi3:mini".into()
-    }));
+    assert!(fx.contains(&pin_fx("phi3:mini")));
     // A poll while the pin's load runs: phi3 is missing, but it is being loaded.
     update(&mut s, Msg::PollPs);
     let fx = update(&mut s, Msg::Ps(Ok(vec![])));

@@ -50,13 +50,7 @@ fn enter_on_a_fitting_model_loads_it_with_the_default_keep_alive() {
     let mut s = typical();
     select(&mut s, "phi3:mini");
     let fx = press(&mut s, KeyCode::Enter);
-    assert_eq!(
-        fx,
-        vec![Effect::Load {
-            model: "phi3:mini".into(),
-            keep_alive: five_minutes()
-        }]
-    );
+    assert_eq!(fx, vec![load_fx("phi3:mini", Some(five_minutes()))]);
     assert_eq!(s.ops.len(), 1);
     // `l` does the same, but not twice for the same model.
     let fx = update(&mut s, ch('l'));
@@ -71,7 +65,7 @@ fn enter_on_a_fitting_model_loads_it_with_the_default_keep_alive() {
 #[test]
 fn a_configured_keep_alive_is_used() {
     let config = Config {
-        default_keep_alive: "30m".into(),
+        default_keep_alive: Some("30m".into()),
         ..Config::default()
     };
     let mut s = connected(config, typical_models(), vec![]);
@@ -79,10 +73,10 @@ fn a_configured_keep_alive_is_used() {
     let fx = press(&mut s, KeyCode::Enter);
     assert_eq!(
         fx,
-        vec![Effect::Load {
-            model: "mistral:7b".into(),
-            keep_alive: KeepAlive::For(Duration::from_secs(1800))
-        }]
+        vec![load_fx(
+            "mistral:7b",
+            Some(KeepAlive::For(Duration::from_secs(1800)))
+        )]
     );
 }
 
@@ -106,9 +100,7 @@ fn p_pins_now_and_saves_the_pin() {
     assert_eq!(
         fx,
         vec![
-            Effect::Pin {
-                model: "phi3:mini".into()
-            },
+            pin_fx("phi3:mini"),
             Effect::SavePin {
                 model: "phi3:mini".into(),
                 pinned: true
@@ -127,7 +119,7 @@ fn pinning_a_loaded_model_says_it_stays_loaded() {
         &mut s,
         Msg::LoadDone {
             model: "llama3.1:8b".into(),
-            keep_alive: KeepAlive::Forever,
+            keep_alive: Some(KeepAlive::Forever),
             reply: Ok(()),
         },
     );
@@ -160,12 +152,7 @@ fn demo_pins_are_kept_for_the_run_without_a_warning() {
     s.demo = true;
     select(&mut s, "phi3:mini");
     let fx = update(&mut s, ch('p'));
-    assert_eq!(
-        fx,
-        vec![Effect::Pin {
-            model: "phi3:mini".into()
-        }]
-    );
+    assert_eq!(fx, vec![pin_fx("phi3:mini")]);
     assert!(s.config.is_pinned("phi3:mini"));
     let notice = s.notice.clone().expect("a notice");
     assert_eq!(notice.text, "demo: pins last until you quit");
@@ -175,7 +162,7 @@ fn demo_pins_are_kept_for_the_run_without_a_warning() {
         &mut s,
         Msg::LoadDone {
             model: "phi3:mini".into(),
-            keep_alive: KeepAlive::Forever,
+            keep_alive: Some(KeepAlive::Forever),
             reply: Ok(()),
         },
     );
@@ -208,12 +195,7 @@ fn a_pinned_model_loaded_by_hand_is_loaded_pinned() {
     select(&mut s, "llama3.1:70b");
     assert!(press(&mut s, KeyCode::Enter).is_empty());
     let fx = update(&mut s, ch('y'));
-    assert_eq!(
-        fx,
-        vec![Effect::Pin {
-            model: "llama3.1:70b".into()
-        }]
-    );
+    assert_eq!(fx, vec![pin_fx("llama3.1:70b")]);
 }
 
 #[test]
@@ -226,10 +208,7 @@ fn p_on_a_pinned_loaded_model_unpins_with_the_default_keep_alive() {
     assert_eq!(
         fx,
         vec![
-            Effect::Load {
-                model: "llama3.1:8b".into(),
-                keep_alive: five_minutes()
-            },
+            load_fx("llama3.1:8b", Some(five_minutes())),
             Effect::SavePin {
                 model: "llama3.1:8b".into(),
                 pinned: false
@@ -249,9 +228,7 @@ fn u_on_a_pinned_model_unpins_first_then_unloads() {
     assert_eq!(
         fx,
         vec![
-            Effect::Unload {
-                model: "llama3.1:8b".into()
-            },
+            unload_fx("llama3.1:8b"),
             Effect::SavePin {
                 model: "llama3.1:8b".into(),
                 pinned: false
@@ -307,13 +284,7 @@ fn a_load_that_makes_ollama_evict_asks_first_naming_who_goes() {
     assert!(s.confirm.is_none());
     press(&mut s, KeyCode::Enter);
     let fx = update(&mut s, ch('y'));
-    assert_eq!(
-        fx,
-        vec![Effect::Load {
-            model: "llama3.1:70b".into(),
-            keep_alive: five_minutes()
-        }]
-    );
+    assert_eq!(fx, vec![load_fx("llama3.1:70b", Some(five_minutes()))]);
 }
 
 #[test]
@@ -382,7 +353,7 @@ fn out_of_memory_is_reported_in_plain_words() {
         &mut s,
         Msg::LoadDone {
             model: "mistral:7b".into(),
-            keep_alive: five_minutes(),
+            keep_alive: Some(five_minutes()),
             reply: Err(oom),
         },
     );
@@ -413,7 +384,7 @@ fn a_finished_load_is_logged_with_its_duration() {
         &mut s,
         Msg::LoadDone {
             model: "phi3:mini".into(),
-            keep_alive: five_minutes(),
+            keep_alive: Some(five_minutes()),
             reply: Ok(()),
         },
     );
@@ -432,7 +403,7 @@ fn enter_on_a_loaded_model_says_its_keep_alive_was_reset() {
         &mut s,
         Msg::LoadDone {
             model: "llama3.1:8b".into(),
-            keep_alive: five_minutes(),
+            keep_alive: Some(five_minutes()),
             reply: Ok(()),
         },
     );
@@ -786,12 +757,7 @@ fn tab_moves_focus_to_loaded_models_and_keys_act_there() {
     press(&mut s, KeyCode::Tab);
     assert_eq!(s.focus, Focus::Loaded);
     let fx = update(&mut s, ch('u'));
-    assert_eq!(
-        fx,
-        vec![Effect::Unload {
-            model: "llama3.1:8b".into()
-        }]
-    );
+    assert_eq!(fx, vec![unload_fx("llama3.1:8b")]);
     press(&mut s, KeyCode::Tab);
     assert_eq!(s.focus, Focus::Models);
 }
@@ -830,12 +796,7 @@ fn user_key_overrides_apply() {
     let loaded = vec![running("llama3.1:8b", 6.1, 6.1, Some(at(100)))];
     let mut s = connected(config, typical_models(), loaded);
     select(&mut s, "llama3.1:8b");
-    assert_eq!(
-        update(&mut s, ch('x')),
-        vec![Effect::Unload {
-            model: "llama3.1:8b".into()
-        }]
-    );
+    assert_eq!(update(&mut s, ch('x')), vec![unload_fx("llama3.1:8b")]);
 }
 
 #[test]
@@ -885,7 +846,7 @@ fn a_load_error_stays_when_the_polls_answer() {
         &mut s,
         Msg::LoadDone {
             model: "mistral:7b".into(),
-            keep_alive: five_minutes(),
+            keep_alive: Some(five_minutes()),
             reply: Err(oom),
         },
     );
@@ -908,7 +869,7 @@ fn a_connection_error_leaves_the_status_line_on_reconnecting() {
         &mut s,
         Msg::LoadDone {
             model: "mistral:7b".into(),
-            keep_alive: five_minutes(),
+            keep_alive: Some(five_minutes()),
             reply: Err(refused),
         },
     );

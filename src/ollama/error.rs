@@ -140,7 +140,10 @@ impl OllamaError {
             OllamaError::Status { message, .. } if self.is_out_of_memory() => {
                 format!("not enough memory: {message}")
             }
-            OllamaError::Status { status, message } if *status == 404 => {
+            // Ollama's own 404 texts already say "not found": say it once.
+            OllamaError::Status { status, message }
+                if *status == 404 && !message.to_lowercase().contains("not found") =>
+            {
                 format!("not found: {message}")
             }
             OllamaError::Status { message, .. } => message.clone(),
