@@ -31,6 +31,11 @@ impl Kind {
             Some(e) if show_caps.is_empty() => e.capabilities.as_slice(),
             _ => show_caps,
         };
+        // Before `/api/show` answers, the family in `/api/tags` is the architecture.
+        let family = entry.filter(|_| arch.is_none() && caps.is_empty());
+        if family.is_some_and(|e| e.details.family.contains("bert")) {
+            return Kind::Embedding;
+        }
         if crate::fit::embedding_only(caps, arch) {
             Kind::Embedding
         } else {

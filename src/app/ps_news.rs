@@ -25,8 +25,9 @@ enum Gone {
     Unloaded,
 }
 
-fn why_gone(state: &State, new: &[RunningModel], gone: usize) -> Gone {
-    let everything = gone == state.running.len() && new.is_empty();
+/// `early`: how many vanished with keep-alive left.
+fn why_gone(state: &State, new: &[RunningModel], early: usize) -> Gone {
+    let everything = new.is_empty() && early >= 2;
     let arrived = new
         .iter()
         .any(|m| !state.running.iter().any(|o| same_model(&o.name, &m.name)));
@@ -34,7 +35,7 @@ fn why_gone(state: &State, new: &[RunningModel], gone: usize) -> Gone {
         .ops
         .iter()
         .any(|o| o.kind != OpKind::Unload && !o.was_loaded);
-    if state.restart_suspected || (everything && gone >= 2) {
+    if state.restart_suspected || everything {
         Gone::Restart
     } else if arrived || loading {
         Gone::Evicted
@@ -57,7 +58,8 @@ fn note_gone(state: &mut State, new: &[RunningModel]) {
             state.expect_gone.remove(&normalize(&old.name));
         }
     }
-    let why = why_gone(state, new, gone.len());
+    let early = gone.iter().filter(|g| time_left(g, now).is_some()).count();
+    let why = why_gone(state, new, early);
     let mut restarted = Vec::new();
     for old in gone {
         let name = clean(&old.name);
