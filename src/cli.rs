@@ -75,7 +75,8 @@ pub enum Command {
         /// Model name, e.g. llama3.1:8b.
         name: String,
         /// How long to keep it loaded after its last use ("30m", "1h"; "-1m" = forever).
-        /// Default: the config's default_keep_alive, or forever for a pinned model.
+        /// Default: forever for a pinned model, else the config's default_keep_alive;
+        /// unset, none is sent and the server's OLLAMA_KEEP_ALIVE applies.
         // Hyphen values allowed: "-1m" (forever) is a value here, not a flag.
         #[arg(
             long,

@@ -17,8 +17,9 @@ pub struct Config {
     pub host: Option<String>,
     /// Memory kept free on top of what a model needs, in GB.
     pub ram_buffer_gb: f64,
-    /// keep_alive sent with a plain load (a Go duration such as "5m").
-    pub default_keep_alive: String,
+    /// keep_alive sent with a plain load (a Go duration such as "5m"). Unset, no
+    /// keep_alive is sent and the server's own (`OLLAMA_KEEP_ALIVE`) applies.
+    pub default_keep_alive: Option<String>,
     /// Pinned models: kept loaded forever, and loaded again whenever they drop out.
     pub keep_alive_models: Vec<String>,
     /// What a model needs in memory, in GB, overriding the estimate.
@@ -93,7 +94,7 @@ impl Default for Config {
         Config {
             host: None,
             ram_buffer_gb: 2.0,
-            default_keep_alive: "5m".to_string(),
+            default_keep_alive: None,
             keep_alive_models: Vec::new(),
             model_sizes: BTreeMap::new(),
             num_ctx: None,
@@ -162,9 +163,19 @@ impl Config {
         (self.ram_buffer_gb.max(0.0) * GB) as u64
     }
 
-    /// The configured default keep-alive; falls back to 5m like Ollama does.
-    pub fn default_keep_alive(&self) -> KeepAlive {
-        KeepAlive::parse_env(&self.default_keep_alive)
+    /// The keep-alive a plain load sends: `None` leaves it to the server (users set
+    /// `OLLAMA_KEEP_ALIVE=24h` there; `ollama-api.md` §9.4).
+    pub fn default_keep_alive(&self) -> Option<KeepAlive> {
+        let text = self.default_keep_alive.as_deref()?;
+        KeepAlive::parse_env(text).ok()
+    }
+
+    /// What an unpin sends: the plain-load default, else the server's
+    /// `OLLAMA_KEEP_ALIVE` as configured or detected, else Ollama's 5m
+    /// (`envconfig.KeepAlive`).
+    pub fn unpin_keep_alive(&self) -> KeepAlive {
+        self.default_keep_alive()
+            .or(crate::server_env::settings(self).keep_alive)
             .unwrap_or(KeepAlive::For(std::time::Duration::from_secs(300)))
     }
 
@@ -203,7 +214,7 @@ impl Config {
             path: path.to_path_buf(),
             message,
         };
-        if let Err(e) = KeepAlive::parse_env(&self.default_keep_alive) {
+        if let Some(Err(e)) = self.default_keep_alive.as_deref().map(KeepAlive::parse_env) {
             return Err(invalid(format!("default_keep_alive: {e}")));
         }
         if let Some(k) = &self.server.keep_alive {
@@ -287,7 +298,7 @@ mod tests {
         };
         assert_eq!(cfg.ram_buffer_gb, 2.0);
         assert_eq!(cfg.num_ctx, None);
-        assert_eq!(cfg.default_keep_alive, "5m");
+        assert_eq!(cfg.default_keep_alive, None, "left to the server");
         assert_eq!(cfg.refresh, Refresh::default());
         assert_eq!(cfg.tasks, TaskPrefs::default());
     }

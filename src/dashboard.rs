@@ -94,8 +94,10 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut state = initial_state(&opts);
     let refresh = opts.config.refresh.clone();
+    let watched = opts.config_path.clone();
     let mut runner = Runner::new(opts.client, opts.config_path, tx.clone());
     runner.learned_path = opts.learned_path.clone();
+    effects::spawn_config_watch(watched, secs(refresh.loaded_secs), tx.clone());
     effects::spawn_memory(opts.memory, secs(refresh.memory_secs), tx);
     let size = term.size().wrap_err("cannot read the terminal size")?;
     runner.dispatch(&mut state, Msg::Resize(size.width, size.height));

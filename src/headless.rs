@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::duration::KeepAlive;
 use crate::keepalive::{run_keeper, shutdown_signal};
 use crate::memory::MemorySource;
-use crate::ollama::{Client, OllamaError};
+use crate::ollama::{Client, LoadSpec, OllamaError};
 use crate::sanitize::clean;
 
 /// Exit code when the change holds at the server but was not saved, or the reverse.
@@ -79,6 +79,12 @@ pub enum CommandError {
         "loading {model} would make Ollama evict {victims}, pinned; pass --yes to load it anyway"
     )]
     WouldEvictPinned { model: String, victims: String },
+    #[error("{}", crate::kind::cloud_refusal(.model, .verb))]
+    Remote { model: String, verb: &'static str },
+    #[error("model '{model}' is not installed, so it is not loaded either")]
+    NotInstalled { model: String },
+    #[error("{model} is not pinned{where_}: nothing to unpin")]
+    NotPinned { model: String, where_: String },
     #[error("Ollama could not {action} {model}: {message}")]
     Server {
         action: &'static str,
@@ -167,8 +173,6 @@ pub async fn keep(
     Ok(())
 }
 
-/// `load NAME [--keep-alive DUR]`. Without a keep-alive: the config's default, or
-/// forever for a pinned model (a plain load must not undo a pin).
 /// How a `load` goes about it.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -179,13 +183,29 @@ pub struct LoadOptions {
     pub memory: Option<crate::memory::MemoryPlan>,
 }
 
-pub async fn load(
+/// Refuses, before anything is sent, to load, pin or unload a cloud model.
+fn refuse_cloud(
+    target: &target::Target,
+    model: &str,
+    verb: &'static str,
+) -> Result<(), CommandError> {
+    if target.kind == crate::kind::Kind::Cloud {
+        return Err(CommandError::Remote {
+            model: clean(model),
+            verb,
+        });
+    }
+    Ok(())
+}
+
+/// Stops a load that would make Ollama evict a pinned model, unless `--yes`;
+/// names any other model it evicts.
+async fn check_victims(
     client: &Client,
     config: &Config,
     model: &str,
-    opts: LoadOptions,
-) -> Result<Outcome, CommandError> {
-    let keep_alive = opts.keep_alive;
+    opts: &LoadOptions,
+) -> Result<(), CommandError> {
     let evicts = match &opts.memory {
         Some(plan) => preflight::victims(client, config, plan, model).await,
         None => Vec::new(),
@@ -209,24 +229,46 @@ pub async fn load(
             clean(model)
         );
     }
+    Ok(())
+}
+
+/// `load NAME [--keep-alive DUR]`. Without a keep-alive: the config's default if
+/// set, forever for a pinned model (a plain load must not undo a pin), else none.
+pub async fn load(
+    client: &Client,
+    config: &Config,
+    model: &str,
+    opts: LoadOptions,
+) -> Result<Outcome, CommandError> {
+    let target = target::target(client, model, "load").await?;
+    refuse_cloud(&target, model, "load")?;
+    check_victims(client, config, model, &opts).await?;
+    let keep_alive = opts.keep_alive;
     let pinned = config.is_pinned(model);
-    let chosen = keep_alive.unwrap_or(if pinned {
-        KeepAlive::Forever
+    // A plain load sends no keep-alive unless one was asked for: the server's
+    // OLLAMA_KEEP_ALIVE applies (`ollama-api.md` §9.4). A pin must not be undone.
+    let chosen = keep_alive.or(if pinned {
+        Some(KeepAlive::Forever)
     } else {
         config.default_keep_alive()
     });
+    let spec = LoadSpec {
+        embedding: target.embedding(),
+        keep_alive: chosen,
+        num_ctx: target.num_ctx(),
+    };
     let started = Instant::now();
     client
-        .load(model, Some(chosen))
+        .load_with(model, &spec)
         .await
         .map_err(|e| CommandError::from_ollama(client, model, "load", e))?;
     let took = started.elapsed().as_secs_f64();
     let mut outcome = Outcome::done(format!(
         "loaded {} in {took:.1} s, {}",
         clean(model),
-        kept_for(chosen)
+        kept_for_chosen(chosen)
     ));
-    if pinned && chosen != KeepAlive::Forever {
+    if pinned && chosen != Some(KeepAlive::Forever) {
         outcome.warning = Some(format!(
             "{} is pinned: a running `model-orchestrator keep` will set it back to forever",
             clean(model)
@@ -237,6 +279,7 @@ pub async fn load(
 
 mod pin;
 mod preflight;
+mod target;
 pub use pin::{pin, unload, unpin};
 mod pull;
 mod pull_fit;
@@ -246,6 +289,14 @@ mod unload_all;
 pub use pull::{PullOptions, pull};
 pub use remove::{Confirm, remove};
 pub use unload_all::unload_all;
+
+/// `kept_for`, or what the server decides when nothing was sent.
+pub fn kept_for_chosen(k: Option<KeepAlive>) -> String {
+    match k {
+        Some(k) => kept_for(k),
+        None => "kept as long as the server's keep-alive says".into(),
+    }
+}
 
 /// "kept for 5m", "kept loaded forever".
 pub fn kept_for(k: KeepAlive) -> String {

@@ -173,15 +173,117 @@ async fn unload_gives_up_after_one_timeout_when_ollama_is_slow() {
 }
 
 #[tokio::test]
-async fn unpin_of_a_model_that_was_not_pinned_fails_when_ollama_fails() {
+async fn unpin_of_a_model_that_was_not_pinned_exits_1_and_sends_nothing() {
     let (server, c) = slow_sim().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("config.toml");
     std::fs::write(&path, "keep_alive_models = [\"b:2\"]\n").expect("write");
     let err = unpin(&c, &Config::default(), Some(&path), "a:1")
         .await
-        .expect_err("nothing changed anywhere");
-    assert!(err.to_string().contains("did not answer"), "{err}");
+        .expect_err("nothing to unpin");
+    assert!(err.to_string().starts_with("a:1 is not pinned in"), "{err}");
     assert_eq!(err.exit_code(), ExitCode::FAILURE);
+    assert!(server.control().requests().is_empty());
+    server.shutdown().await;
+}
+
+async fn sim_playing(version: &str) -> (crate::sim::SimHandle, Client) {
+    let server = crate::sim::start(crate::sim::SimOptions {
+        version: version.into(),
+        ..crate::sim::SimOptions::for_tests()
+    })
+    .await
+    .expect("sim starts");
+    let c = Client::new(&server.url()).expect("client");
+    (server, c)
+}
+
+fn posted(server: &crate::sim::SimHandle) -> Vec<String> {
+    let reads = ["/api/show"];
+    server
+        .control()
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && !reads.contains(&r.path.as_str()))
+        .map(|r| r.path)
+        .collect()
+}
+
+#[tokio::test]
+async fn cloud_models_are_refused_and_nothing_is_sent() {
+    let (server, c) = sim_playing("0.12.6").await;
+    let config = Config::default();
+    let model = "gpt-oss:120b-cloud";
+    let e = load(&c, &config, model, LoadOptions::default()).await;
+    let e = e.expect_err("refused");
+    assert!(e.to_string().contains("runs remotely"), "{e}");
+    assert_eq!(e.exit_code(), ExitCode::FAILURE);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("config.toml");
+    assert!(pin(&c, Some(&path), model).await.is_err());
+    assert!(unload(&c, &config, model).await.is_err());
+    assert!(server.control().requests().is_empty(), "nothing sent");
+    assert!(!path.exists());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn unload_of_a_model_not_loaded_sends_nothing_and_never_suggests_a_pull() {
+    let (server, c) = sim_playing("0.3.10").await;
+    let config = Config::default();
+    let out = unload(&c, &config, "phi3:mini").await.expect("fine");
+    assert_eq!(out.message, "phi3:mini was not loaded");
+    let e = unload(&c, &config, "nosuch")
+        .await
+        .expect_err("not installed");
+    assert_eq!(e.exit_code(), ExitCode::FAILURE);
+    assert!(!e.to_string().contains("pull"), "{e}");
+    // Before 0.3.11 keep_alive 0 would have loaded it first.
+    assert!(posted(&server).is_empty(), "{:?}", posted(&server));
+    assert!(server.control().loaded().is_empty());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn embedding_models_pin_and_unload_through_their_routes() {
+    for (version, load_route, unload_route) in [
+        ("0.3.5", "/api/embeddings", "/api/embeddings"),
+        ("0.3.10", "/api/embed", "/api/embed"),
+        ("0.12.6", "/api/embed", "/api/generate"),
+    ] {
+        let (server, c) = sim_playing(version).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("config.toml");
+        pin(&c, Some(&path), "nomic-embed-text")
+            .await
+            .expect("pinned");
+        assert_eq!(server.control().loaded().len(), 1, "{version}");
+        let config = Config::load_from(&path).expect("saved");
+        let out = unload(&c, &config, "nomic-embed-text")
+            .await
+            .expect("unloaded");
+        assert_eq!(out.message, "unloaded nomic-embed-text");
+        assert_eq!(posted(&server), vec![load_route, unload_route], "{version}");
+        crate::sim::SimHandle::shutdown(server).await;
+    }
+}
+
+#[tokio::test]
+async fn a_plain_load_sends_no_keep_alive_unless_configured() {
+    let (server, c) = sim_playing("0.12.6").await;
+    let out = load(&c, &Config::default(), "phi3:mini", LoadOptions::default())
+        .await
+        .expect("loaded");
+    assert!(
+        out.message.contains("server's keep-alive"),
+        "{}",
+        out.message
+    );
+    let reqs = server.control().requests();
+    let sent = reqs
+        .iter()
+        .find(|r| r.path == "/api/generate")
+        .expect("sent");
+    assert!(sent.body.get("keep_alive").is_none(), "{}", sent.body);
     server.shutdown().await;
 }

@@ -40,6 +40,17 @@ impl Inventory {
         self.arch.get(&m.name)?.weights_blob.clone()
     }
 
+    /// Which runner serves which installed model: by digest and weights blob.
+    pub fn aliases(&self) -> crate::aliases::Aliases {
+        crate::aliases::Aliases::new(self.models.iter().map(|m| {
+            let blob = self
+                .arch
+                .get(&m.name)
+                .and_then(|a| a.weights_blob.as_deref());
+            (m, blob)
+        }))
+    }
+
     pub fn capabilities_of(&self, name: &str) -> &[String] {
         self.capabilities.get(name).map_or(&[], Vec::as_slice)
     }

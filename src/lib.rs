@@ -2,6 +2,7 @@
 //!
 //! The library holds everything the binary uses so integration tests can reach it.
 
+pub mod aliases;
 pub mod app;
 pub mod cli;
 pub mod commands;
@@ -15,6 +16,7 @@ pub mod host;
 pub mod inventory;
 pub mod keepalive;
 pub mod keymap;
+pub mod kind;
 pub mod logging;
 pub mod memory;
 pub mod names;

@@ -186,6 +186,8 @@ pub fn running_rows(
     now: Timestamp,
 ) -> Vec<RunningRow> {
     let next = scene.next_to_go();
+    // A pin held under an alias (same digest or weights blob) is still a pin.
+    let aliases = inv.aliases();
     inv.running
         .iter()
         .map(|r| RunningRow {
@@ -201,7 +203,7 @@ pub fn running_rows(
                 Expiry::Unknown => "unknown".into(),
                 Expiry::At(t) => t.to_string(),
             },
-            pinned: config.is_pinned(&r.name),
+            pinned: aliases.pin_of(&config.keep_alive_models, r).is_some(),
             keep_alive: book.configured(r, now).map(|k| match k {
                 crate::duration::KeepAlive::Forever => -1.0,
                 crate::duration::KeepAlive::For(d) => d.as_secs_f64(),
@@ -364,5 +366,41 @@ fn dash(s: &str) -> String {
         "-".into()
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ollama::{ModelEntry, RunningModel};
+
+    /// `ps` marks a runner pinned when the pin is an alias of it (same digest).
+    #[test]
+    fn a_runner_loaded_under_another_name_of_a_pin_reads_pinned() {
+        let entry = |name: &str| ModelEntry {
+            name: name.into(),
+            digest: "d1".into(),
+            ..ModelEntry::default()
+        };
+        let inv = Inventory {
+            models: vec![entry("qwen3:8b"), entry("qwen3:latest")],
+            running: vec![RunningModel {
+                name: "qwen3:8b".into(),
+                digest: "d1".into(),
+                ..RunningModel::default()
+            }],
+            arch: Default::default(),
+            capabilities: Default::default(),
+            version: None,
+        };
+        let config = Config {
+            keep_alive_models: vec!["qwen3".into()],
+            ..Config::default()
+        };
+        let server = fit::Server::new(None, Default::default());
+        let scene = fit::Scene::new(&server, None, &inv.running, &config);
+        let book = fit::KeepAliveBook::default();
+        let rows = running_rows(&inv, &scene, &book, &config, Timestamp::now());
+        assert!(rows[0].pinned);
     }
 }

@@ -52,6 +52,9 @@ async fn generate(State(seen): State<Seen>, body: String) -> axum::response::Res
 async fn start(old: bool) -> (String, Seen) {
     let seen: Seen = Arc::default();
     let mut app = Router::new()
+        // Every Ollama answers `/` (`GenerateRoutes`); the client asks it when a
+        // reply is not what Ollama sends.
+        .route("/", get(|| async { "Ollama is running" }))
         .route(
             "/api/version",
             get(|| async { json(r#"{"version":"0.12.6"}"#.into()) }),
@@ -184,4 +187,34 @@ async fn https_to_a_plain_http_server_is_an_error_not_a_hang() {
         .expect("no hang")
         .expect_err("TLS to a plain server fails");
     assert!(e.is_connection(), "{e:?}");
+}
+
+/// A web page at the address (a proxy's login page, another service): the client
+/// says it is not Ollama, with the URL, and never shows the raw page.
+#[tokio::test]
+async fn a_server_that_is_not_ollama_is_named_as_such() {
+    let page = || async {
+        (
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body>\u{1b}[31mWelcome to nginx!</body></html>",
+        )
+    };
+    let app = Router::new().fallback(page);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let c = Client::new(&url).expect("client");
+    let e = c.version().await.expect_err("not Ollama");
+    let text = e.plain();
+    assert_eq!(
+        text,
+        format!(
+            "this does not look like Ollama (GET / did not answer \"Ollama is running\"): {url}"
+        )
+    );
+    assert!(!text.contains("nginx"), "{text}");
+    let e = c.ps().await.expect_err("not Ollama");
+    assert!(matches!(e, OllamaError::NotOllama { .. }), "{e:?}");
 }

@@ -38,7 +38,8 @@ fn load_pin_unpin_and_quit_leave_the_right_requests_and_a_clean_terminal() {
     t.wait_for("● connected", WAIT);
     t.wait_for("Installed 16", WAIT);
 
-    // Filter down to one model, then load it with the default keep-alive.
+    // Filter down to one model, then load it: no default_keep_alive is configured,
+    // so none is sent and the server's OLLAMA_KEEP_ALIVE applies.
     t.send(&["/"]);
     t.send(&["-l", "llama3.1:8b"]);
     t.send(&["Enter"]);
@@ -47,7 +48,7 @@ fn load_pin_unpin_and_quit_leave_the_right_requests_and_a_clean_terminal() {
     t.wait_for("loaded llama3.1:8b in", WAIT);
     assert_eq!(
         keep_alives_sent(&sim, "llama3.1:8b"),
-        vec![serde_json::json!(300)]
+        vec![serde_json::Value::Null]
     );
 
     // Pin: keep_alive -1 now, and the config file gains the model, comments intact.

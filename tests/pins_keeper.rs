@@ -203,3 +203,78 @@ async fn a_pin_added_to_the_config_file_is_picked_up() {
     );
     keeper.stop().await;
 }
+
+/// §9.1: an embedding-only pin loads through the embedding route and holds
+/// through a reset by another client and a restart; generate is never used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_embedding_pin_holds_through_resets_and_restarts() {
+    for version in ["0.3.5", "0.12.6"] {
+        let sim = server(SimOptions {
+            version: version.into(),
+            ..SimOptions::for_tests()
+        })
+        .await;
+        let control = sim.control();
+        let keeper = Keeping::start(&sim, &["nomic-embed-text"]).await;
+        keeper.wait_for(Kind::Reloaded, 1, SECS(5)).await;
+        assert!(
+            is_forever(&sim.url(), "nomic-embed-text").await,
+            "{version}"
+        );
+        control
+            .set_keep_alive("nomic-embed-text", KeepAlive::For(SECS(300)))
+            .await
+            .expect("another client");
+        keeper.wait_for(Kind::Repinned, 1, SECS(3)).await;
+        control.restart();
+        keeper.wait_for(Kind::Reloaded, 2, SECS(5)).await;
+        assert!(
+            is_forever(&sim.url(), "nomic-embed-text").await,
+            "{version}"
+        );
+        let loads: Vec<_> = control
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path != "/api/show")
+            .map(|r| r.path)
+            .collect();
+        let route = if version == "0.3.5" {
+            "/api/embeddings"
+        } else {
+            "/api/embed"
+        };
+        assert!(loads.iter().all(|p| p == route), "{version}: {loads:?}");
+        assert_eq!(keeper.count(Kind::CannotLoad), 0, "{:?}", keeper.messages());
+        keeper.stop().await;
+    }
+}
+
+/// A pin Ollama refuses for good ("does not support generate") is not retried:
+/// one request, "pin cannot load", until the model changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permanent_refusal_stops_the_keeper_for_that_model() {
+    let mut catalog = model_orchestrator::sim::Catalog::embedded();
+    let mut odd = catalog.models[0].clone();
+    odd.name = "odd:1b".into();
+    odd.digest = "e".repeat(64);
+    odd.capabilities = vec!["insert".into()];
+    catalog.models.push(odd);
+    let sim = server(SimOptions {
+        catalog,
+        ..SimOptions::for_tests()
+    })
+    .await;
+    let control = sim.control();
+    let keeper = Keeping::start(&sim, &["odd:1b"]).await;
+    keeper.wait_for(Kind::CannotLoad, 1, SECS(5)).await;
+    tokio::time::sleep(SECS(1)).await;
+    assert_eq!(count_path(&control.requests(), "/api/generate"), 1);
+    assert_eq!(keeper.count(Kind::CannotLoad), 1);
+    assert_eq!(keeper.count(Kind::Failed), 0);
+    let msg = keeper.messages().join("\n");
+    assert!(
+        msg.contains("odd:1b: pin cannot load: \"odd:1b\" does not support generate"),
+        "{msg}"
+    );
+    keeper.stop().await;
+}

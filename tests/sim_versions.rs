@@ -203,3 +203,106 @@ async fn llama_server_retries_once_after_running_out_of_memory() {
     .await;
     assert_eq!(ctx, 4096);
 }
+
+/// §9.1: generate refuses an embedding-only model with the version's text
+/// (v0.1.48 `GenerateHandler`, v0.2.0 `%s`, v0.2.2 on `%q`), the unload branch
+/// (≥ 0.3.11) comes before that check.
+#[tokio::test]
+async fn generate_refuses_embedding_models_with_each_versions_text() {
+    let nomic = "nomic-embed-text";
+    for (version, text) in [
+        (
+            "0.1.48",
+            "embedding models do not support generate".to_string(),
+        ),
+        ("0.2.1", format!("{nomic} does not support generate")),
+        ("0.2.2", format!("\"{nomic}\" does not support generate")),
+        (
+            "0.33.0-rc2",
+            format!("\"{nomic}\" does not support generate"),
+        ),
+    ] {
+        let s = server(playing(version, &[], 64)).await;
+        let r = load(&s, nomic, json!({})).await;
+        assert_eq!((r.status, r.error()), (400, text.clone()), "{version}");
+        let r = load(&s, nomic, json!({"keep_alive": 0})).await;
+        let unloads = version == "0.33.0-rc2";
+        assert_eq!(r.status, if unloads { 200 } else { 400 }, "{version}");
+    }
+}
+
+/// `EmbeddingsHandler` loads on an empty prompt in every version; `EmbedHandler`
+/// without input only from 0.3.6; both keep the request's keep-alive and reload
+/// on other options like generate.
+#[tokio::test]
+async fn embedding_routes_load_with_the_generate_semantics() {
+    let nomic = "nomic-embed-text";
+    let listed = "nomic-embed-text:latest";
+    for version in ["0.1.48", "0.3.5", "0.3.6", "0.33.0-rc2"] {
+        let s = server(playing(version, &[], 64)).await;
+        let body = json!({"model": nomic, "prompt": "", "keep_alive": -1});
+        let r = post(&s, "/api/embeddings", body).await;
+        assert_eq!(
+            (r.status, r.json()),
+            (200, json!({"embedding": []})),
+            "{version}"
+        );
+        let left = seconds_left(&s, listed).await;
+        assert!(left.is_some_and(|t| t > 1e9), "{version}: {left:?}");
+        let r = post(
+            &s,
+            "/api/embed",
+            json!({"model": nomic, "keep_alive": "1m"}),
+        )
+        .await;
+        match version {
+            "0.1.48" => assert_eq!(r.status, 404, "no /api/embed route"),
+            "0.3.5" => assert_eq!((r.status, r.error()), (400, "invalid input type".into())),
+            _ => {
+                assert_eq!(
+                    r.json(),
+                    json!({"model": nomic, "embeddings": []}),
+                    "{version}"
+                );
+                let left = seconds_left(&s, listed).await.expect("still loaded");
+                assert!(left <= 60.0, "the request's keep-alive: {left}");
+            }
+        }
+    }
+}
+
+/// Before 0.3.11 keep_alive 0 is a load that expires at once: a model that was
+/// not loaded gets loaded first, then drops out.
+#[tokio::test]
+async fn before_0_3_11_keep_alive_zero_loads_first() {
+    let s = server(playing("0.3.10", &[], 64)).await;
+    let r = load(&s, "phi3:mini", json!({"keep_alive": 0})).await;
+    assert_eq!(r.json()["done_reason"], "load");
+    let s = server(playing("0.3.11", &[], 64)).await;
+    let r = load(&s, "phi3:mini", json!({"keep_alive": 0})).await;
+    assert_eq!(r.json()["done_reason"], "unload");
+}
+
+/// §9.2: a cloud model is listed with its remote host (≥ 0.12.0), generate goes
+/// to the remote (401 here: never signed in), and it never shows in `/api/ps`.
+#[tokio::test]
+async fn cloud_models_are_listed_remote_and_never_loaded() {
+    let s = server(SimOptions {
+        catalog: with_cloud_model(),
+        ..playing("0.12.6", &[], 64)
+    })
+    .await;
+    let tags = call(&s, "GET", "/api/tags", None).await.json();
+    let entry = tags["models"]
+        .as_array()
+        .and_then(|m| {
+            m.iter()
+                .find(|e| e["name"] == "gpt-oss:120b-cloud")
+                .cloned()
+        })
+        .expect("listed");
+    assert_eq!(entry["remote_host"], "https://ollama.com:443");
+    let r = load(&s, "gpt-oss:120b-cloud", json!({"keep_alive": -1})).await;
+    assert_eq!(r.status, 401);
+    assert!(ps(&s).await.is_empty());
+}

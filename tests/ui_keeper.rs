@@ -22,16 +22,13 @@ fn pinned(names: &[&str]) -> Config {
 }
 
 fn keeper_load(model: &str) -> Effect {
-    Effect::Load {
-        model: model.into(),
-        keep_alive: KeepAlive::Forever,
-    }
+    load_fx(model, Some(KeepAlive::Forever))
 }
 
 fn load_done(model: &str, reply: Result<(), OllamaError>) -> Msg {
     Msg::LoadDone {
         model: model.into(),
-        keep_alive: KeepAlive::Forever,
+        keep_alive: Some(KeepAlive::Forever),
         reply,
     }
 }
@@ -59,9 +56,16 @@ fn a_pin_reset_by_another_client_is_repinned_on_the_next_poll() {
     assert_eq!(s.keeper.status("llama3.1:8b"), Some(&PinStatus::Held));
     let reset = vec![running("llama3.1:8b", 6.1, 6.1, Some(at(300)))];
     let fx = update(&mut s, Msg::Ps(Ok(reset.clone())));
-    assert_eq!(fx, vec![keeper_load("llama3.1:8b")]);
+    // With the runner's context, so Ollama does not reload it (§9.4).
+    let Effect::Load { spec, .. } = &fx[0] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        (spec.keep_alive, spec.num_ctx),
+        (Some(KeepAlive::Forever), Some(4096))
+    );
     assert_eq!(s.ops[0].kind, OpKind::Repin);
-    assert!(log_texts(&s)[0].starts_with("re-pinning llama3.1:8b (another client"));
+    let logged = log_texts(&s).len();
     // The same reset seen again while the request runs sends nothing more.
     update(&mut s, Msg::PollPs);
     assert!(update(&mut s, Msg::Ps(Ok(reset))).is_empty());
@@ -70,6 +74,7 @@ fn a_pin_reset_by_another_client_is_repinned_on_the_next_poll() {
     assert_eq!(fx, vec![Effect::FetchPs]);
     assert!(s.ops.is_empty());
     assert!(log_texts(&s)[0].starts_with("re-pinned llama3.1:8b"));
+    assert_eq!(log_texts(&s).len(), logged + 1, "one line for one re-pin");
     assert_eq!(marks(&s), vec![(EventKind::Pin, "llama3.1:8b".to_string())]);
 }
 
@@ -87,7 +92,6 @@ fn a_pinned_model_that_is_missing_and_fits_is_reloaded() {
     );
     assert_eq!(fx, vec![keeper_load("mistral:7b")]);
     assert_eq!(s.keeper.status("mistral:7b"), Some(&PinStatus::Reloading));
-    assert!(log_texts(&s)[0].contains("mistral:7b is not loaded — loading it again"));
     update(&mut s, Msg::Clock(at(4)));
     update(&mut s, load_done("mistral:7b", Ok(())));
     assert_eq!(s.keeper.status("mistral:7b"), Some(&PinStatus::Held));
@@ -165,9 +169,7 @@ fn the_users_pin_and_the_keeper_never_load_the_same_model_twice() {
     s.config_path = Some("config.toml".into());
     assert!(derive::select_name(&mut s, "phi3:mini"));
     let fx = update(&mut s, key(KeyCode::Char('p')));
-    assert!(fx.contains(&Effect::Pin {
-        model: "phi3:mini".into()
-    }));
+    assert!(fx.contains(&pin_fx("phi3:mini")));
     // A poll while the pin's load runs: phi3 is missing, but it is being loaded.
     update(&mut s, Msg::PollPs);
     let fx = update(&mut s, Msg::Ps(Ok(vec![])));

@@ -46,17 +46,12 @@ fn log_texts(state: &State) -> Vec<String> {
 }
 
 #[test]
-fn enter_on_a_fitting_model_loads_it_with_the_default_keep_alive() {
+fn enter_on_a_fitting_model_loads_it_leaving_the_keep_alive_to_the_server() {
     let mut s = typical();
     select(&mut s, "phi3:mini");
     let fx = press(&mut s, KeyCode::Enter);
-    assert_eq!(
-        fx,
-        vec![Effect::Load {
-            model: "phi3:mini".into(),
-            keep_alive: five_minutes()
-        }]
-    );
+    // No default_keep_alive configured: none is sent, OLLAMA_KEEP_ALIVE applies.
+    assert_eq!(fx, vec![load_fx("phi3:mini", None)]);
     assert_eq!(s.ops.len(), 1);
     // `l` does the same, but not twice for the same model.
     let fx = update(&mut s, ch('l'));
@@ -71,7 +66,7 @@ fn enter_on_a_fitting_model_loads_it_with_the_default_keep_alive() {
 #[test]
 fn a_configured_keep_alive_is_used() {
     let config = Config {
-        default_keep_alive: "30m".into(),
+        default_keep_alive: Some("30m".into()),
         ..Config::default()
     };
     let mut s = connected(config, typical_models(), vec![]);
@@ -79,10 +74,10 @@ fn a_configured_keep_alive_is_used() {
     let fx = press(&mut s, KeyCode::Enter);
     assert_eq!(
         fx,
-        vec![Effect::Load {
-            model: "mistral:7b".into(),
-            keep_alive: KeepAlive::For(Duration::from_secs(1800))
-        }]
+        vec![load_fx(
+            "mistral:7b",
+            Some(KeepAlive::For(Duration::from_secs(1800)))
+        )]
     );
 }
 
@@ -106,9 +101,7 @@ fn p_pins_now_and_saves_the_pin() {
     assert_eq!(
         fx,
         vec![
-            Effect::Pin {
-                model: "phi3:mini".into()
-            },
+            pin_fx("phi3:mini"),
             Effect::SavePin {
                 model: "phi3:mini".into(),
                 pinned: true
@@ -127,7 +120,7 @@ fn pinning_a_loaded_model_says_it_stays_loaded() {
         &mut s,
         Msg::LoadDone {
             model: "llama3.1:8b".into(),
-            keep_alive: KeepAlive::Forever,
+            keep_alive: Some(KeepAlive::Forever),
             reply: Ok(()),
         },
     );
@@ -160,12 +153,7 @@ fn demo_pins_are_kept_for_the_run_without_a_warning() {
     s.demo = true;
     select(&mut s, "phi3:mini");
     let fx = update(&mut s, ch('p'));
-    assert_eq!(
-        fx,
-        vec![Effect::Pin {
-            model: "phi3:mini".into()
-        }]
-    );
+    assert_eq!(fx, vec![pin_fx("phi3:mini")]);
     assert!(s.config.is_pinned("phi3:mini"));
     let notice = s.notice.clone().expect("a notice");
     assert_eq!(notice.text, "demo: pins last until you quit");
@@ -175,7 +163,7 @@ fn demo_pins_are_kept_for_the_run_without_a_warning() {
         &mut s,
         Msg::LoadDone {
             model: "phi3:mini".into(),
-            keep_alive: KeepAlive::Forever,
+            keep_alive: Some(KeepAlive::Forever),
             reply: Ok(()),
         },
     );
@@ -208,12 +196,7 @@ fn a_pinned_model_loaded_by_hand_is_loaded_pinned() {
     select(&mut s, "llama3.1:70b");
     assert!(press(&mut s, KeyCode::Enter).is_empty());
     let fx = update(&mut s, ch('y'));
-    assert_eq!(
-        fx,
-        vec![Effect::Pin {
-            model: "llama3.1:70b".into()
-        }]
-    );
+    assert_eq!(fx, vec![pin_fx("llama3.1:70b")]);
 }
 
 #[test]
@@ -228,7 +211,12 @@ fn p_on_a_pinned_loaded_model_unpins_with_the_default_keep_alive() {
         vec![
             Effect::Load {
                 model: "llama3.1:8b".into(),
-                keep_alive: five_minutes()
+                // A finite keep-alive, and the runner's context: no reload.
+                spec: model_orchestrator::ollama::LoadSpec {
+                    embedding: false,
+                    keep_alive: Some(five_minutes()),
+                    num_ctx: Some(4096),
+                },
             },
             Effect::SavePin {
                 model: "llama3.1:8b".into(),
@@ -249,9 +237,7 @@ fn u_on_a_pinned_model_unpins_first_then_unloads() {
     assert_eq!(
         fx,
         vec![
-            Effect::Unload {
-                model: "llama3.1:8b".into()
-            },
+            unload_fx("llama3.1:8b"),
             Effect::SavePin {
                 model: "llama3.1:8b".into(),
                 pinned: false
@@ -307,13 +293,7 @@ fn a_load_that_makes_ollama_evict_asks_first_naming_who_goes() {
     assert!(s.confirm.is_none());
     press(&mut s, KeyCode::Enter);
     let fx = update(&mut s, ch('y'));
-    assert_eq!(
-        fx,
-        vec![Effect::Load {
-            model: "llama3.1:70b".into(),
-            keep_alive: five_minutes()
-        }]
-    );
+    assert_eq!(fx, vec![load_fx("llama3.1:70b", None)]);
 }
 
 #[test]
@@ -382,7 +362,7 @@ fn out_of_memory_is_reported_in_plain_words() {
         &mut s,
         Msg::LoadDone {
             model: "mistral:7b".into(),
-            keep_alive: five_minutes(),
+            keep_alive: Some(five_minutes()),
             reply: Err(oom),
         },
     );
@@ -413,7 +393,7 @@ fn a_finished_load_is_logged_with_its_duration() {
         &mut s,
         Msg::LoadDone {
             model: "phi3:mini".into(),
-            keep_alive: five_minutes(),
+            keep_alive: Some(five_minutes()),
             reply: Ok(()),
         },
     );
@@ -432,7 +412,7 @@ fn enter_on_a_loaded_model_says_its_keep_alive_was_reset() {
         &mut s,
         Msg::LoadDone {
             model: "llama3.1:8b".into(),
-            keep_alive: five_minutes(),
+            keep_alive: Some(five_minutes()),
             reply: Ok(()),
         },
     );
@@ -483,12 +463,13 @@ fn unreachable_server_retries_with_backoff_and_reconnects() {
 }
 
 #[test]
-fn a_model_vanishing_before_its_expiry_is_an_eviction() {
+fn a_model_vanishing_as_another_arrives_is_an_eviction() {
     let a = running("mistral:7b", 5.0, 5.0, Some(at(200)));
     let b = running("phi3:mini", 3.0, 3.0, Some(at(1)));
     let mut s = connected(Config::default(), typical_models(), vec![a, b]);
     update(&mut s, Msg::Clock(at(5)));
-    update(&mut s, Msg::Ps(Ok(vec![])));
+    let c = running("llama3.1:8b", 6.1, 6.1, Some(at(300)));
+    update(&mut s, Msg::Ps(Ok(vec![c])));
     let log = log_texts(&s);
     assert!(
         log.iter()
@@ -500,7 +481,185 @@ fn a_model_vanishing_before_its_expiry_is_an_eviction() {
             .any(|t| t == "phi3:mini unloaded (keep-alive ran out)"),
         "{log:?}"
     );
-    assert_eq!(s.history.events().count(), 2);
+    assert_eq!(s.history.events().count(), 3, "two gone, one arrived");
+}
+
+#[test]
+fn a_model_gone_with_nothing_arriving_was_unloaded_by_another_client() {
+    let a = running("mistral:7b", 5.0, 5.0, Some(at(200)));
+    let b = running("phi3:mini", 3.0, 3.0, Some(at(250)));
+    let mut s = connected(Config::default(), typical_models(), vec![a, b.clone()]);
+    update(&mut s, Msg::Clock(at(5)));
+    update(&mut s, Msg::Ps(Ok(vec![b])));
+    let log = log_texts(&s);
+    assert_eq!(
+        log[0], "mistral:7b unloaded by another client (3m 15s of keep-alive left)",
+        "{log:?}"
+    );
+    assert!(!log.iter().any(|t| t.contains("evicted")), "{log:?}");
+}
+
+#[test]
+fn every_model_gone_at_once_or_a_dropped_connection_is_a_restart() {
+    let a = running("mistral:7b", 5.0, 5.0, Some(at(200)));
+    let b = running("phi3:mini", 3.0, 3.0, None);
+    let mut s = connected(Config::default(), typical_models(), vec![a.clone(), b]);
+    update(&mut s, Msg::Clock(at(5)));
+    update(&mut s, Msg::Ps(Ok(vec![])));
+    let log = log_texts(&s);
+    assert_eq!(
+        log[0],
+        "Ollama restarted: mistral:7b, phi3:mini no longer loaded"
+    );
+    assert_eq!(
+        log.iter().filter(|t| t.contains("mistral")).count(),
+        1,
+        "{log:?}"
+    );
+
+    // One model, and the connection dropped in between: a restart too.
+    let mut s = connected(Config::default(), typical_models(), vec![a]);
+    let refused = OllamaError::Unreachable {
+        url: "http://127.0.0.1:11434/api/ps".into(),
+        reason: "Connection refused".into(),
+    };
+    update(&mut s, Msg::Ps(Err(refused)));
+    update(&mut s, Msg::Version(Ok("0.10.1".into())));
+    update(&mut s, Msg::Ps(Ok(vec![])));
+    assert_eq!(
+        log_texts(&s)[0],
+        "Ollama restarted: mistral:7b no longer loaded"
+    );
+}
+
+#[test]
+fn u_while_loading_cancels_the_load_and_unloads_a_late_arrival() {
+    let mut s = typical();
+    select(&mut s, "phi3:mini");
+    press(&mut s, KeyCode::Enter);
+    let fx = update(&mut s, ch('u'));
+    assert_eq!(
+        fx,
+        vec![Effect::CancelLoad {
+            model: "phi3:mini".into()
+        }]
+    );
+    assert!(s.ops.is_empty());
+    assert!(
+        log_texts(&s)[0].starts_with("load cancelled"),
+        "{:?}",
+        log_texts(&s)
+    );
+    // Ollama loaded it anyway: it is unloaded at once, not reported as news.
+    let mut loaded = s.running.clone();
+    loaded.push(running("phi3:mini", 3.0, 3.0, Some(at(300))));
+    let fx = update(&mut s, Msg::Ps(Ok(loaded)));
+    assert!(fx.contains(&unload_fx("phi3:mini")), "{fx:?}");
+    assert!(!log_texts(&s).iter().any(|t| t.contains("another client")));
+}
+
+#[test]
+fn pinned_rows_that_are_not_loaded_can_be_selected_and_keys_act_on_them() {
+    let config = pinned_config("mistral:7b");
+    let mut s = with_config_file(connected(config, typical_models(), vec![]));
+    s.keeper.set_pins(["mistral:7b"]);
+    // Tab reaches the Loaded pane although nothing is loaded: the pin row is there.
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.target(), Some("mistral:7b"));
+    let fx = update(&mut s, ch('u'));
+    assert!(
+        fx.contains(&Effect::SavePin {
+            model: "mistral:7b".into(),
+            pinned: false
+        }),
+        "{fx:?}"
+    );
+    assert!(!s.config.is_pinned("mistral:7b"));
+}
+
+#[test]
+fn refreshing_goes_when_the_list_answers_and_errors_everywhere_are_said() {
+    let mut s = typical();
+    update(&mut s, ch('r'));
+    assert_eq!(
+        s.notice.as_ref().map(|n| n.text.as_str()),
+        Some("refreshing…")
+    );
+    update(&mut s, Msg::Tags(Ok(typical_models())));
+    assert!(s.notice.is_none(), "{:?}", s.notice);
+    let boom = || OllamaError::status(500, r#"{"error":"boom"}"#);
+    update(&mut s, Msg::Tags(Err(boom())));
+    update(&mut s, Msg::Ps(Err(boom())));
+    assert!(s.answers_with_errors());
+    update(&mut s, Msg::Tags(Ok(typical_models())));
+    assert!(!s.answers_with_errors());
+}
+
+#[test]
+fn a_pin_made_elsewhere_is_followed_from_the_config_file() {
+    let mut s = with_config_file(typical());
+    update(&mut s, Msg::PinsInFile(Ok(vec!["phi3:mini".into()])));
+    assert!(s.config.is_pinned("phi3:mini"));
+    assert!(s.keeper.is_pinned("phi3:mini"));
+    // Unpinned with `unpin` in another terminal: the dashboard lets go as well.
+    update(&mut s, Msg::PinsInFile(Ok(vec![])));
+    assert!(!s.keeper.is_pinned("phi3:mini"));
+    assert!(log_texts(&s)[0].contains("pins changed in the config file"));
+}
+
+#[test]
+fn cloud_models_are_never_loaded_pinned_or_unloaded() {
+    let mut models = typical_models();
+    models.push(entry(
+        "gpt-oss:120b-cloud",
+        0.0,
+        "116.8B",
+        "MXFP4",
+        "gptoss",
+    ));
+    let mut s = connected(Config::default(), models, vec![]);
+    select(&mut s, "gpt-oss:120b-cloud");
+    for c in ['l', 'p', 'u'] {
+        let fx = update(&mut s, ch(c));
+        assert!(fx.is_empty(), "{c}: {fx:?}");
+        let text = s
+            .notice
+            .as_ref()
+            .map(|n| n.text.clone())
+            .unwrap_or_default();
+        assert!(text.contains("runs remotely"), "{c}: {text}");
+    }
+    assert!(!s.config.is_pinned("gpt-oss:120b-cloud"));
+}
+
+#[test]
+fn embedding_models_load_through_the_embedding_route() {
+    let mut s = typical();
+    select(&mut s, "nomic-embed-text:latest");
+    let fx = press(&mut s, KeyCode::Enter);
+    let [Effect::Load { spec, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert!(spec.embedding);
+}
+
+#[test]
+fn a_pinned_alias_of_a_loaded_runner_is_held_not_missing() {
+    let mut models = typical_models();
+    let mut copy = models[0].clone();
+    copy.name = "mine:latest".into();
+    models.push(copy);
+    let mut held = running("llama3.1:8b", 6.1, 6.1, None);
+    held.digest = models[0].digest.clone();
+    let mut s = connected(pinned_config("mine"), models, vec![held.clone()]);
+    assert!(s.is_loaded("mine"));
+    assert_eq!(
+        s.keeper.status("mine"),
+        Some(&model_orchestrator::keepalive::PinStatus::Held)
+    );
+    let fx = update(&mut s, Msg::Ps(Ok(vec![held])));
+    assert!(fx.is_empty(), "no reload loop: {fx:?}");
+    assert!(s.loaded_rows().len() == 1, "listed once, under the runner");
 }
 
 #[test]
@@ -786,12 +945,7 @@ fn tab_moves_focus_to_loaded_models_and_keys_act_there() {
     press(&mut s, KeyCode::Tab);
     assert_eq!(s.focus, Focus::Loaded);
     let fx = update(&mut s, ch('u'));
-    assert_eq!(
-        fx,
-        vec![Effect::Unload {
-            model: "llama3.1:8b".into()
-        }]
-    );
+    assert_eq!(fx, vec![unload_fx("llama3.1:8b")]);
     press(&mut s, KeyCode::Tab);
     assert_eq!(s.focus, Focus::Models);
 }
@@ -830,12 +984,7 @@ fn user_key_overrides_apply() {
     let loaded = vec![running("llama3.1:8b", 6.1, 6.1, Some(at(100)))];
     let mut s = connected(config, typical_models(), loaded);
     select(&mut s, "llama3.1:8b");
-    assert_eq!(
-        update(&mut s, ch('x')),
-        vec![Effect::Unload {
-            model: "llama3.1:8b".into()
-        }]
-    );
+    assert_eq!(update(&mut s, ch('x')), vec![unload_fx("llama3.1:8b")]);
 }
 
 #[test]
@@ -885,7 +1034,7 @@ fn a_load_error_stays_when_the_polls_answer() {
         &mut s,
         Msg::LoadDone {
             model: "mistral:7b".into(),
-            keep_alive: five_minutes(),
+            keep_alive: Some(five_minutes()),
             reply: Err(oom),
         },
     );
@@ -908,7 +1057,7 @@ fn a_connection_error_leaves_the_status_line_on_reconnecting() {
         &mut s,
         Msg::LoadDone {
             model: "mistral:7b".into(),
-            keep_alive: five_minutes(),
+            keep_alive: Some(five_minutes()),
             reply: Err(refused),
         },
     );

@@ -20,7 +20,7 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::Last => move_by(state, isize::MAX / 2, fx),
         Action::FocusNext => {
             state.focus = match state.focus {
-                Focus::Models if !state.running.is_empty() => Focus::Loaded,
+                Focus::Models if !state.loaded_rows().is_empty() => Focus::Loaded,
                 _ => Focus::Models,
             };
         }
@@ -48,7 +48,7 @@ pub fn apply(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
 pub fn move_by(state: &mut State, delta: isize, fx: &mut Vec<Effect>) {
     let (current, len) = match state.focus {
         Focus::Models => (state.selected, state.view.len()),
-        Focus::Loaded => (state.loaded_selected, state.running.len()),
+        Focus::Loaded => (state.loaded_selected, state.loaded_rows().len()),
     };
     if len == 0 {
         return;
@@ -96,4 +96,8 @@ fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
     data::fetch_all(state, fx);
     data::schedule_shows(state, fx);
     state.notify("refreshing…", false);
+    // The list answering ends it (`conn::poll_answered`), so it never goes stale.
+    if let Some(n) = state.notice.as_mut() {
+        n.poll = Some(super::state::Poll::Tags);
+    }
 }

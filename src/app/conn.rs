@@ -82,9 +82,25 @@ fn recovered(state: &mut State) {
 
 /// `poll` answered: the notice of its earlier failure, if still shown, is stale.
 pub fn poll_answered(state: &mut State, poll: Poll) {
-    if state.notice.as_ref().is_some_and(|n| n.poll == Some(poll)) {
-        recovered(state);
-        state.dirty = true;
+    state.failing.remove(&poll);
+    match &state.notice {
+        Some(n) if n.poll == Some(poll) && n.error => recovered(state),
+        // "refreshing…" waits for this answer, and goes with it.
+        Some(n) if n.poll == Some(poll) => state.notice = None,
+        _ => return,
+    }
+    state.dirty = true;
+}
+
+/// A notice that waits for a poll ("refreshing…") is stale once the server is
+/// gone: the connection status says what is going on.
+fn drop_waiting_notice(state: &mut State) {
+    if state
+        .notice
+        .as_ref()
+        .is_some_and(|n| !n.error && n.poll.is_some())
+    {
+        state.notice = None;
     }
 }
 
@@ -99,6 +115,7 @@ fn announce(state: &mut State) {
 /// `probe` is the version request that drives the retries; other requests that
 /// fail while the server is already known to be down change nothing.
 pub fn connection_failed(state: &mut State, e: &OllamaError, probe: bool) {
+    drop_waiting_notice(state);
     if !probe && matches!(state.conn, Connection::Unreachable { .. }) {
         return;
     }
@@ -119,6 +136,8 @@ pub fn connection_failed(state: &mut State, e: &OllamaError, probe: bool) {
             state
                 .log
                 .push(state.now, LogKind::Error, format!("lost Ollama: {error}"));
+            // Whatever is missing when it answers again went with the restart.
+            state.restart_suspected = true;
             0
         }
         Connection::Connecting => {
@@ -141,6 +160,7 @@ pub fn connection_failed(state: &mut State, e: &OllamaError, probe: bool) {
 
 /// A poll answered with an error (not a lost connection): shown until it answers.
 pub fn note_poll_error(state: &mut State, poll: Poll, text: String) {
+    state.failing.insert(poll);
     note_error(state, text);
     if let Some(n) = state.notice.as_mut() {
         n.poll = Some(poll);

@@ -89,6 +89,7 @@ pub fn on_ps(state: &mut State, reply: Reply<Vec<RunningModel>>, fx: &mut Vec<Ef
                 derive::refresh(state);
                 state.dirty = true;
             }
+            unload_cancelled(state, fx);
             keeper::on_ps(state, fx);
         }
         Err(e) if e.is_not_found() => {
@@ -107,6 +108,30 @@ pub fn on_ps(state: &mut State, reply: Reply<Vec<RunningModel>>, fx: &mut Vec<Ef
                 note_poll_error(state, Poll::Ps, text);
             }
         }
+    }
+}
+
+/// A model whose load the user cancelled arrived anyway: unload it.
+fn unload_cancelled(state: &mut State, fx: &mut Vec<Effect>) {
+    let arrived: Vec<String> = state
+        .cancelled
+        .iter()
+        .filter(|n| state.is_loaded(n))
+        .cloned()
+        .collect();
+    for name in arrived {
+        state.cancelled.remove(&name);
+        state.expect_gone.insert(name.clone());
+        let embedding = state.kind_of(&name) == crate::kind::Kind::Embedding;
+        let text = format!(
+            "{} arrived after its load was cancelled — unloading it",
+            clean(&name)
+        );
+        state.log.push(state.now, LogKind::Unload, text);
+        fx.push(Effect::Unload {
+            model: name,
+            embedding,
+        });
     }
 }
 

@@ -57,6 +57,13 @@ pub fn settle(state: &mut State) {
 pub fn refresh(state: &mut State) {
     state.derive_pending = false;
     let keep = state.selected_model().map(|m| m.name.clone());
+    state.aliases = crate::aliases::Aliases::new(state.models.iter().map(|m| {
+        let blob = state
+            .show_for(m)
+            .and_then(|s| s.arch.weights_blob.as_deref());
+        (m, blob)
+    }));
+    state.keeper.set_aliases(state.aliases.clone());
     let scene = state.scene();
     let rows = state
         .models
@@ -182,5 +189,5 @@ pub fn clamp_selection(state: &mut State) {
     state.selected = state.selected.min(state.view.len().saturating_sub(1));
     state.loaded_selected = state
         .loaded_selected
-        .min(state.running.len().saturating_sub(1));
+        .min(state.loaded_rows().len().saturating_sub(1));
 }

@@ -44,7 +44,7 @@ fn plain_error(state: &State, name: &str, e: &OllamaError) -> String {
 pub fn on_load_done(
     state: &mut State,
     name: &str,
-    keep_alive: KeepAlive,
+    keep_alive: Option<KeepAlive>,
     reply: Reply<()>,
     fx: &mut Vec<Effect>,
 ) {
@@ -53,7 +53,7 @@ pub fn on_load_done(
     }
     if reply.is_ok() {
         // Our own request: its keep-alive is the runner's configured one.
-        state.book.requested(name, Some(keep_alive), None);
+        state.book.requested(name, keep_alive, None);
     }
     let op = finish(state, name, false);
     match op {
@@ -68,7 +68,7 @@ fn user_load_done(
     state: &mut State,
     name: &str,
     op: Option<Op>,
-    keep_alive: KeepAlive,
+    keep_alive: Option<KeepAlive>,
     reply: Reply<()>,
 ) {
     let kind = op.as_ref().map_or(OpKind::Load, |o| o.kind);
@@ -77,7 +77,10 @@ fn user_load_done(
     match reply {
         Ok(()) if kind == OpKind::Unpin => {
             state.history.mark(now, EventKind::Unpin, name);
-            let text = format!("{shown} now unloads after {keep_alive} idle");
+            let text = match keep_alive {
+                Some(k) => format!("{shown} now unloads after {k} idle"),
+                None => format!("{shown} now unloads when the server's keep-alive runs out"),
+            };
             report(state, LogKind::Pin, text.clone(), text, false);
         }
         Ok(()) => {
@@ -107,7 +110,12 @@ fn user_load_done(
 
 /// "loaded mistral:7b in 3.2s". A load or pin of a model that was already loaded
 /// loads nothing: it only sets the keep-alive, and says so.
-fn loaded_text(state: &State, shown: &str, op: Option<&Op>, keep_alive: KeepAlive) -> String {
+fn loaded_text(
+    state: &State,
+    shown: &str,
+    op: Option<&Op>,
+    keep_alive: Option<KeepAlive>,
+) -> String {
     let took = op
         .map(|o| elapsed_ms(state.now.as_millisecond() - o.started.as_millisecond()))
         .map(|t| format!(" in {t}"))
@@ -117,9 +125,10 @@ fn loaded_text(state: &State, shown: &str, op: Option<&Op>, keep_alive: KeepAliv
     match (pin, was_loaded, keep_alive) {
         (true, true, _) => format!("pinned {shown} (kept loaded forever)"),
         (true, false, _) => format!("loaded and pinned {shown}{took}"),
-        (false, true, KeepAlive::Forever) => format!("{shown} stays loaded (pinned)"),
-        (false, true, k) => format!("{shown} stays loaded: keep-alive reset to {k}"),
-        (false, false, KeepAlive::Forever) => format!("loaded {shown}{took} (pinned)"),
+        (false, true, Some(KeepAlive::Forever)) => format!("{shown} stays loaded (pinned)"),
+        (false, true, Some(k)) => format!("{shown} stays loaded: keep-alive reset to {k}"),
+        (false, true, None) => format!("{shown} stays loaded"),
+        (false, false, Some(KeepAlive::Forever)) => format!("loaded {shown}{took} (pinned)"),
         (false, false, _) => format!("loaded {shown}{took}"),
     }
 }

@@ -130,7 +130,7 @@ pub fn on_mouse(state: &mut State, m: MouseEvent, fx: &mut Vec<Effect>) {
                 }
             } else if loaded.contains(at) {
                 let row = (m.row - loaded.y) as usize;
-                if row < state.running.len() {
+                if row < state.loaded_rows().len() {
                     state.focus = Focus::Loaded;
                     state.loaded_selected = row;
                     state.dirty = true;

@@ -6,7 +6,6 @@
 use super::log::LogKind;
 use super::msg::{Effect, Reply};
 use super::state::{Op, OpKind, State};
-use crate::duration::KeepAlive;
 use crate::keepalive::{KeeperAction, KeeperEventKind as Kind, PinStatus, Room, room_for};
 use crate::memory::EventKind;
 use crate::names::{normalize, same_model};
@@ -16,6 +15,47 @@ use crate::ollama::{OllamaError, RunningModel};
 pub fn pins_changed(state: &mut State) {
     state.keeper.set_pins(&state.config.keep_alive_models);
     state.dirty = true;
+}
+
+/// The config file changed: its pins replace ours, so a pin or unpin made in
+/// another dashboard, with `pin`/`unpin` or by hand is followed here too. Compared
+/// with the file as last read, not with our pins, so a save of ours still on its
+/// way is not undone by an older read.
+pub fn on_pins_in_file(state: &mut State, read: Result<Vec<String>, String>) {
+    let pins = match read {
+        Ok(p) => p,
+        Err(e) => {
+            let text = format!("{e} — keeping the previous pins");
+            super::conn::note_error(state, text);
+            return;
+        }
+    };
+    let same = |a: &[String], b: &[String]| {
+        let key = |v: &[String]| {
+            let mut k: Vec<String> = v.iter().map(|p| normalize(p)).collect();
+            k.sort();
+            k.dedup();
+            k
+        };
+        key(a) == key(b)
+    };
+    if state.file_pins.as_deref().is_some_and(|f| same(f, &pins)) {
+        return;
+    }
+    state.file_pins = Some(pins.clone());
+    if same(&state.config.keep_alive_models, &pins) {
+        return;
+    }
+    let list = if pins.is_empty() {
+        "none left".to_string()
+    } else {
+        format!("now keeping {}", pins.join(", "))
+    };
+    state.config.keep_alive_models = pins;
+    pins_changed(state);
+    super::derive::refresh(state);
+    let text = format!("pins changed in the config file: {list}");
+    state.log.push(state.now, LogKind::Pin, text);
 }
 
 /// A successful `/api/ps`: lets the keeper judge every pin and starts what it asks.
@@ -124,6 +164,7 @@ fn start(state: &mut State, action: KeeperAction, fx: &mut Vec<Effect>) {
         KeeperAction::Repin { .. } => OpKind::Repin,
         KeeperAction::Reload { .. } => OpKind::Reload,
     };
+    let spec = action.spec(state.kind_of(&model) == crate::kind::Kind::Embedding);
     let was_loaded = state.is_loaded(&model);
     state.ops.push(Op {
         kind,
@@ -131,10 +172,7 @@ fn start(state: &mut State, action: KeeperAction, fx: &mut Vec<Effect>) {
         started: state.now,
         was_loaded,
     });
-    fx.push(Effect::Load {
-        model,
-        keep_alive: KeepAlive::Forever,
-    });
+    fx.push(Effect::Load { model, spec });
 }
 
 /// Moves the keeper's events into the log and onto the chart.
@@ -142,12 +180,12 @@ fn drain(state: &mut State) {
     let has_pins = state.keeper.pins().next().is_some();
     for e in state.keeper.take_events() {
         let (log, mark) = match e.kind {
-            Kind::Repinning | Kind::PinsChanged => (LogKind::Pin, None),
+            Kind::PinsChanged => (LogKind::Pin, None),
             Kind::Repinned => (LogKind::Pin, Some(EventKind::Pin)),
-            Kind::Reloading => (LogKind::Load, None),
             Kind::Reloaded => (LogKind::Load, Some(EventKind::KeeperReload)),
-            Kind::WaitingForMemory => (LogKind::Info, None),
+            Kind::WaitingForMemory | Kind::Remote => (LogKind::Info, None),
             Kind::Failed => (LogKind::Error, Some(EventKind::LoadFailed)),
+            Kind::CannotLoad => (LogKind::Error, Some(EventKind::LoadFailed)),
             Kind::NotInstalled | Kind::ConfigBroken => (LogKind::Error, None),
             // The dashboard reports the connection itself; say more only for pins.
             Kind::ServerDown | Kind::ServerBack if !has_pins => continue,

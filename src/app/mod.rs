@@ -12,6 +12,7 @@ mod data;
 mod done;
 mod input;
 mod keeper;
+pub mod loaded_rows;
 mod memory;
 mod ops;
 mod ps_news;

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use crate::duration::KeepAlive;
 use crate::memory::MemorySnapshot;
-use crate::ollama::{ModelEntry, OllamaError, RunningModel, ShowResponse};
+use crate::ollama::{LoadSpec, ModelEntry, OllamaError, RunningModel, ShowResponse};
 
 pub type Reply<T> = Result<T, OllamaError>;
 
@@ -33,9 +33,10 @@ pub enum Msg {
         reply: Box<Reply<ShowResponse>>,
     },
     /// A load or pin (a load with keep-alive forever) or an unpin finished.
+    /// `keep_alive` `None`: none was sent, the server chose.
     LoadDone {
         model: String,
-        keep_alive: KeepAlive,
+        keep_alive: Option<KeepAlive>,
         reply: Reply<()>,
     },
     UnloadDone {
@@ -45,6 +46,9 @@ pub enum Msg {
     /// The config file was (or was not) updated with a pin change; the error is
     /// `PinSaveError`'s message.
     PinsSaved(Result<(), String>),
+    /// The config file changed on disk: its pins (or why it cannot be read). The
+    /// file is the one source of pins for every running instance.
+    PinsInFile(Result<Vec<String>, String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,16 +60,19 @@ pub enum Effect {
         key: String,
         model: String,
     },
+    /// A load, pin (keep-alive forever) or unpin, through the route its kind
+    /// needs (`ollama::route`).
     Load {
         model: String,
-        keep_alive: KeepAlive,
+        spec: LoadSpec,
+    },
+    /// Drop the load request in flight for `model` (the user cancelled it).
+    CancelLoad {
+        model: String,
     },
     Unload {
         model: String,
-    },
-    /// Load with keep-alive forever.
-    Pin {
-        model: String,
+        embedding: bool,
     },
     /// Add (`pinned`) or remove `model` in the config file's `keep_alive_models`.
     SavePin {

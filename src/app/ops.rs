@@ -5,9 +5,12 @@ use super::log::LogKind;
 use super::msg::Effect;
 use super::state::{Confirm, Op, OpKind, State};
 use super::{derive, keeper};
+use crate::duration::KeepAlive;
 use crate::fit::{Evict, Verdict};
 use crate::format::gb;
+use crate::kind::Kind;
 use crate::names::{normalize, same_model};
+use crate::ollama::LoadSpec;
 use crate::sanitize::clean;
 
 /// The model the keys act on.
@@ -65,6 +68,9 @@ fn confirm_if_short(state: &mut State, name: &str, pin: bool) -> bool {
 
 pub fn request_load(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(name) = target(state) else { return };
+    if refused_cloud(state, &name, "load") {
+        return;
+    }
     if let Some(op) = state.op_for(&name) {
         let text = format!("already {} {}", op.verb(), clean(&op.model));
         return state.notify(text, false);
@@ -86,6 +92,33 @@ pub fn confirmed(state: &mut State, fx: &mut Vec<Effect>) {
     }
 }
 
+/// Cloud models are never loaded, pinned or unloaded here: says so, sends nothing.
+fn refused_cloud(state: &mut State, name: &str, verb: &str) -> bool {
+    if state.kind_of(name) != Kind::Cloud {
+        return false;
+    }
+    state.notify(crate::kind::cloud_refusal(name, verb), true);
+    true
+}
+
+/// What a load of `kind` sends: forever for pins (a pinned model loads pinned:
+/// the default would undo the pin), the configured default or nothing (the
+/// server's keep-alive) for a plain load, a finite one for an unpin; with the
+/// loaded runner's context so Ollama does not reload it (`ollama-api.md` §9.4).
+fn spec_for(state: &State, name: &str, kind: OpKind) -> LoadSpec {
+    let keep_alive = match kind {
+        OpKind::Load if state.config.is_pinned(name) => Some(KeepAlive::Forever),
+        OpKind::Load => state.config.default_keep_alive(),
+        OpKind::Unpin => Some(state.config.unpin_keep_alive()),
+        _ => Some(KeepAlive::Forever),
+    };
+    LoadSpec {
+        embedding: state.kind_of(name) == Kind::Embedding,
+        keep_alive,
+        num_ctx: state.runner_of(name).and_then(|r| r.context_length),
+    }
+}
+
 fn start(state: &mut State, name: &str, kind: OpKind, fx: &mut Vec<Effect>) {
     let op = Op {
         kind,
@@ -95,15 +128,17 @@ fn start(state: &mut State, name: &str, kind: OpKind, fx: &mut Vec<Effect>) {
     };
     let text = format!("{} {}…", op.verb(), clean(name));
     state.ops.push(op);
+    // Asked for again: a late arrival of the cancelled load is now wanted.
+    state.cancelled.remove(&normalize(name));
     let model = name.to_string();
     fx.push(match kind {
-        OpKind::Pin | OpKind::Repin | OpKind::Reload => Effect::Pin { model },
-        OpKind::Unload => Effect::Unload { model },
-        // A pinned model loads pinned: the default keep-alive would undo the pin.
-        OpKind::Load if state.config.is_pinned(name) => Effect::Pin { model },
-        OpKind::Load | OpKind::Unpin => Effect::Load {
+        OpKind::Unload => Effect::Unload {
+            embedding: state.kind_of(name) == Kind::Embedding,
             model,
-            keep_alive: state.config.default_keep_alive(),
+        },
+        _ => Effect::Load {
+            spec: spec_for(state, name, kind),
+            model,
         },
     });
     state.notify(text, false);
@@ -154,6 +189,9 @@ fn pin(state: &mut State, name: &str, fx: &mut Vec<Effect>) {
 /// `p`: pin (keep loaded forever, remembered in the config) or unpin.
 pub fn toggle_pin(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(name) = target(state) else { return };
+    if !state.config.is_pinned(&name) && refused_cloud(state, &name, "pin") {
+        return;
+    }
     if state.op_for(&name).is_some() {
         let text = format!("{} is busy; try again when it is done", clean(&name));
         return state.notify(text, false);
@@ -171,14 +209,20 @@ pub fn toggle_pin(state: &mut State, fx: &mut Vec<Effect>) {
     }
 }
 
-/// `u`: unload; a pinned model is unpinned first so nothing loads it again.
+/// `u`: unload; a pinned model is unpinned first so nothing loads it again. A
+/// load in progress is cancelled instead.
 pub fn unload(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(name) = target(state) else { return };
     let pinned = state.config.is_pinned(&name);
+    if !pinned && refused_cloud(state, &name, "unload") {
+        return;
+    }
     if pinned {
         unpin(state, &name);
     }
-    if state.is_loaded(&name) || state.op_for(&name).is_some() {
+    if cancel_load(state, &name, fx) {
+        // Nothing more to send: if the model arrives anyway it is unloaded then.
+    } else if state.is_loaded(&name) || state.op_for(&name).is_some() {
         state.expect_gone.insert(normalize(&name));
         start(state, &name, OpKind::Unload, fx);
     } else if pinned {
@@ -189,4 +233,20 @@ pub fn unload(state: &mut State, fx: &mut Vec<Effect>) {
     if pinned {
         save_pin(state, &name, false, fx);
     }
+}
+
+/// Drops a load or pin of a model that is not loaded yet; returns whether there
+/// was one. `update` unloads the model should it still arrive (`data::on_ps`).
+fn cancel_load(state: &mut State, name: &str, fx: &mut Vec<Effect>) -> bool {
+    let loading = |o: &Op| same_model(&o.model, name) && !o.was_loaded && o.kind != OpKind::Unload;
+    let Some(pos) = state.ops.iter().position(loading) else {
+        return false;
+    };
+    let op = state.ops.remove(pos);
+    state.cancelled.insert(normalize(name));
+    fx.push(Effect::CancelLoad { model: op.model });
+    let text = format!("load cancelled: {}", clean(name));
+    state.log.push(state.now, LogKind::Unload, &text);
+    state.notify(text, false);
+    true
 }

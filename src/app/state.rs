@@ -91,7 +91,18 @@ pub struct State {
     pub log: EventLog,
     /// Keeps pinned models loaded; its pins are `config.keep_alive_models`.
     pub keeper: Keeper,
+    /// Which runner serves which installed model (by digest and weights blob).
+    pub aliases: crate::aliases::Aliases,
+    /// Normalised names whose load the user cancelled: unloaded if they arrive.
+    pub cancelled: HashSet<String>,
+    /// The pins the config file held when last read (`Msg::PinsInFile`).
+    pub file_pins: Option<Vec<String>>,
+    /// The connection dropped: models missing from the next `/api/ps` went with
+    /// an Ollama restart, not one by one.
+    pub restart_suspected: bool,
     pub notice: Option<Notice>,
+    /// Polls whose last answer was an error (not a lost connection).
+    pub failing: HashSet<Poll>,
     pub flight: InFlight,
     /// Something visible changed since the last frame.
     pub dirty: bool,
@@ -106,6 +117,7 @@ impl State {
             log.push(now, super::log::LogKind::Error, w);
         }
         let keeper = Keeper::new(&config.keep_alive_models, now);
+        let pins_of_file = config.keep_alive_models.clone();
         let settings = config.server.settings();
         State {
             now,
@@ -158,7 +170,12 @@ impl State {
             expect_loaded: HashSet::new(),
             log,
             keeper,
+            aliases: crate::aliases::Aliases::default(),
+            cancelled: HashSet::new(),
+            file_pins: Some(pins_of_file),
+            restart_suspected: false,
             notice: None,
+            failing: HashSet::new(),
             flight: InFlight::default(),
             dirty: true,
             quit: false,
@@ -221,10 +238,9 @@ impl State {
         match self.focus {
             Focus::Models => self.selected_model().map(|m| m.name.as_str()),
             Focus::Loaded => self
-                .loaded_order()
+                .loaded_rows()
                 .get(self.loaded_selected)
-                .copied()
-                .map(|m| m.name.as_str()),
+                .map(|r| r.model()),
         }
     }
 
@@ -234,9 +250,29 @@ impl State {
         Some((self.models.get(i)?, self.rows.get(i)?))
     }
 
-    /// Whether `/api/ps` lists `name`.
+    /// Whether `/api/ps` lists `name` or a runner it shares (an alias).
     pub fn is_loaded(&self, name: &str) -> bool {
-        self.running.iter().any(|m| same_model(&m.name, name))
+        self.runner_of(name).is_some()
+    }
+
+    /// The runner serving `name`, maybe listed under another name.
+    pub fn runner_of(&self, name: &str) -> Option<&RunningModel> {
+        self.aliases.runner(name, &self.running)
+    }
+
+    /// How `name` loads: generate, the embedding routes, or not at all (cloud).
+    pub fn kind_of(&self, name: &str) -> crate::kind::Kind {
+        let entry = self.models.iter().find(|m| same_model(&m.name, name));
+        let show = entry.and_then(|e| self.show_for(e));
+        let caps = show.map_or(&[][..], |s| s.capabilities.as_slice());
+        crate::kind::Kind::of(name, entry, caps, show.map(|s| &s.arch))
+    }
+
+    /// Connected, yet the repeated requests all come back with errors.
+    pub fn answers_with_errors(&self) -> bool {
+        matches!(self.conn, Connection::Connected)
+            && self.failing.contains(&Poll::Tags)
+            && (self.failing.contains(&Poll::Ps) || self.ps_unsupported)
     }
 
     /// Puts `text` (which may hold server text) in the status line.

@@ -165,7 +165,7 @@ pub struct Notice {
 }
 
 /// The requests the dashboard repeats on its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Poll {
     Version,
     Tags,

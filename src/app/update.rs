@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use super::derive;
 use super::msg::{Effect, Msg};
 use super::state::{Connection, State};
-use super::{conn, data, done, input, memory};
+use super::{conn, data, done, input, keeper, memory};
 
 /// Applies one message; returns what the runtime must do next. Sets `state.dirty`
 /// when something visible changed.
@@ -41,6 +41,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         } => done::on_load_done(state, &model, keep_alive, reply, &mut fx),
         Msg::UnloadDone { model, reply } => done::on_unload_done(state, &model, reply, &mut fx),
         Msg::PinsSaved(result) => done::on_pins_saved(state, result),
+        Msg::PinsInFile(read) => keeper::on_pins_in_file(state, read),
     }
     if !batchable {
         derive::settle(state);

@@ -1,15 +1,18 @@
 //! Runs effects on tokio tasks; each reports back as a `Msg`.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
 use tokio::time::{MissedTickBehavior, interval};
 
 use crate::app::{self, Effect, Msg, State};
-use crate::duration::KeepAlive;
 use crate::memory::MemorySource;
-use crate::ollama::Client;
+use crate::names::normalize;
+use crate::ollama::{Client, LoadSpec};
 
 pub struct Runner {
     client: Client,
@@ -17,6 +20,13 @@ pub struct Runner {
     /// Where learned needs are kept; `None` keeps them for this run only.
     pub learned_path: Option<PathBuf>,
     tx: UnboundedSender<Msg>,
+    /// Loads in flight by normalised name, so a cancel can drop the request.
+    loads: Mutex<HashMap<String, AbortHandle>>,
+}
+
+/// A poisoned lock only means a panic elsewhere; the map is still usable.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Runner {
@@ -26,6 +36,7 @@ impl Runner {
             config_path,
             learned_path: None,
             tx,
+            loads: Mutex::default(),
         }
     }
 
@@ -52,6 +63,25 @@ impl Runner {
         });
     }
 
+    /// A load whose request can be dropped by `Effect::CancelLoad`.
+    fn spawn_load(&self, model: String, spec: LoadSpec) {
+        let c = self.client.clone();
+        let tx = self.tx.clone();
+        let key = normalize(&model);
+        let task = tokio::spawn(async move {
+            let reply = c.load_with(&model, &spec).await;
+            let keep_alive = spec.keep_alive;
+            let _ = tx.send(Msg::LoadDone {
+                model,
+                keep_alive,
+                reply,
+            });
+        });
+        let mut loads = lock(&self.loads);
+        loads.retain(|_, h| !h.is_finished());
+        loads.insert(key, task.abort_handle());
+    }
+
     fn run(&self, effect: Effect) {
         let c = self.client.clone();
         match effect {
@@ -62,21 +92,16 @@ impl Runner {
                 let reply = Box::new(c.show(&model).await);
                 Msg::Show { key, model, reply }
             }),
-            Effect::Load { model, keep_alive } => self.spawn(async move {
-                let reply = c.load(&model, Some(keep_alive)).await.map(|_| ());
-                Msg::LoadDone {
-                    model,
-                    keep_alive,
-                    reply,
+            Effect::Load { model, spec } => self.spawn_load(model, spec),
+            Effect::CancelLoad { model } => {
+                // Dropping the request makes Ollama give up on it ("request
+                // canceled", 499); `update` unloads the model if it arrives anyway.
+                if let Some(h) = lock(&self.loads).remove(&normalize(&model)) {
+                    h.abort();
                 }
-            }),
-            // A pin is a load with keep-alive forever (what `Client::pin` sends).
-            Effect::Pin { model } => self.run(Effect::Load {
-                model,
-                keep_alive: KeepAlive::Forever,
-            }),
-            Effect::Unload { model } => self.spawn(async move {
-                let reply = c.unload(&model).await.map(|_| ());
+            }
+            Effect::Unload { model, embedding } => self.spawn(async move {
+                let reply = c.unload_with(&model, embedding).await;
                 Msg::UnloadDone { model, reply }
             }),
             Effect::SavePin { model, pinned } => {
@@ -125,6 +150,40 @@ pub fn spawn_memory(mut source: Box<dyn MemorySource>, period: Duration, tx: Unb
             }
         }
     });
+}
+
+/// Watches the config file like `keep` does (`keepalive::ConfigWatch`): every
+/// `period` its modification time is checked, and a changed file's pins are sent
+/// as `Msg::PinsInFile`, so a pin or unpin made anywhere is followed within a poll.
+pub fn spawn_config_watch(path: Option<PathBuf>, period: Duration, tx: UnboundedSender<Msg>) {
+    let Some(path) = path else { return };
+    tokio::spawn(async move {
+        let mut tick = interval(period);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut seen = modified(&path);
+        loop {
+            tick.tick().await;
+            let now = modified(&path);
+            if now == seen {
+                continue;
+            }
+            seen = now;
+            let p = path.clone();
+            let read = tokio::task::spawn_blocking(move || {
+                crate::config::Config::load_from(&p)
+                    .map(|c| c.keep_alive_models)
+                    .map_err(|e| e.to_string())
+            });
+            let Ok(pins) = read.await else { return };
+            if tx.send(Msg::PinsInFile(pins)).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 /// One pin change into the config file; the error is what the user reads.

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use super::{CommandError, Outcome, kept_for};
 use crate::config::Config;
-use crate::names::same_model;
-use crate::ollama::Client;
+use crate::kind::Kind;
+use crate::ollama::{Client, LoadSpec};
 use crate::pins::{PinChange, save_pin};
 use crate::sanitize::clean;
 
@@ -17,8 +17,11 @@ pub async fn pin(
     config_path: Option<&Path>,
     model: &str,
 ) -> Result<Outcome, CommandError> {
+    let target = super::target::target(client, model, "pin").await?;
+    super::refuse_cloud(&target, model, "pin")?;
+    let spec = LoadSpec::pin(target.embedding(), target.num_ctx());
     client
-        .pin(model)
+        .load_with(model, &spec)
         .await
         .map_err(|e| CommandError::from_ollama(client, model, "pin", e))?;
     let name = clean(model);
@@ -76,11 +79,12 @@ pub async fn unpin(
         Some((p, Ok(PinChange::Removed))) => {
             (Some(format!("removed from {}", p.display())), None, true)
         }
-        Some((p, Ok(_))) => (
-            Some(format!("it was not pinned in {}", p.display())),
-            None,
-            false,
-        ),
+        Some((p, Ok(_))) => {
+            return Err(CommandError::NotPinned {
+                model: name,
+                where_: format!(" in {}", p.display()),
+            });
+        }
         Some((_, Err(e))) => (None, Some(e.to_string()), false),
     };
     let server = reset_keep_alive(client, config, model).await;
@@ -108,51 +112,52 @@ pub async fn unpin(
     })
 }
 
-/// Sends the default keep-alive to a loaded model; says what happened.
+/// Sends a finite keep-alive to a loaded model (or the runner it shares); says
+/// what happened. A load without one would keep the runner's -1 (`useLoadedRunner`
+/// from v0.2.0), so the unpin would not take.
 async fn reset_keep_alive(
     client: &Client,
     config: &Config,
     model: &str,
 ) -> Result<String, CommandError> {
-    let running = client
-        .ps()
-        .await
-        .map_err(|e| CommandError::from_ollama(client, model, "unpin", e))?;
-    if !running.iter().any(|r| same_model(&r.name, model)) {
+    let target = super::target::target(client, model, "unpin").await?;
+    if target.kind == Kind::Cloud || target.runner.is_none() {
         return Ok("not loaded".into());
     }
-    let keep = config.default_keep_alive();
+    let keep = config.unpin_keep_alive();
+    let spec = LoadSpec {
+        embedding: target.embedding(),
+        keep_alive: Some(keep),
+        num_ctx: target.num_ctx(),
+    };
     client
-        .load(model, Some(keep))
+        .load_with(model, &spec)
         .await
         .map_err(|e| CommandError::from_ollama(client, model, "unpin", e))?;
     Ok(format!("loaded, now {} after its last use", kept_for(keep)))
 }
 
-/// `unload NAME`. A pinned model gets a warning: `keep` would load it again.
+/// `unload NAME`. Nothing is sent for a model that is not loaded: before 0.3.11
+/// keep_alive 0 would load it first (`ollama-api.md` §3.3). A pinned model gets a
+/// warning: `keep` would load it again.
 pub async fn unload(
     client: &Client,
     config: &Config,
     model: &str,
 ) -> Result<Outcome, CommandError> {
     let name = clean(model);
-    // Unloading a model that is not loaded succeeds at the server; say so plainly.
-    let loaded = match client.ps().await {
-        Ok(r) => r.iter().any(|m| same_model(&m.name, model)),
-        // Down or too slow for ps: the unload would only wait as long again.
-        Err(e) if e.is_connection() => {
-            return Err(CommandError::from_ollama(client, model, "unload", e));
-        }
-        Err(_) => true,
-    };
-    client
-        .unload(model)
-        .await
-        .map_err(|e| CommandError::from_ollama(client, model, "unload", e))?;
-    let message = if loaded {
+    let target = super::target::target(client, model, "unload").await?;
+    super::refuse_cloud(&target, model, "unload")?;
+    let message = if target.runner.is_some() {
+        client
+            .unload_with(model, target.embedding())
+            .await
+            .map_err(|e| CommandError::from_ollama(client, model, "unload", e))?;
         format!("unloaded {name}")
-    } else {
+    } else if target.installed {
         format!("{name} was not loaded")
+    } else {
+        return Err(CommandError::NotInstalled { model: name });
     };
     let warning = config.is_pinned(model).then(|| {
         format!(

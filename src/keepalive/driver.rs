@@ -148,6 +148,7 @@ impl<F: FnMut(&KeeperEvent)> Driver<F> {
         let config = self.watch.config().clone();
         self.judge.book.observe(&running, now);
         self.judge.prepare(&self.client, &missing, &config).await;
+        self.keeper.set_aliases(self.judge.aliases());
         let memory = if missing.is_empty() {
             Default::default()
         } else {
@@ -158,20 +159,24 @@ impl<F: FnMut(&KeeperEvent)> Driver<F> {
             judge.room(name, &memory, &running, &config)
         });
         self.emit();
+        // A re-pinned model was never missing: learn its kind before sending.
+        let targets: Vec<String> = actions.iter().map(|a| a.model().to_string()).collect();
+        self.judge.prepare(&self.client, &targets, &config).await;
         for action in actions {
             self.start(action);
         }
         Ok(true)
     }
 
-    /// Both actions are a load with keep_alive -1: on a loaded model it only resets
-    /// the timer, on a missing one it loads it.
+    /// Both actions are a load with keep_alive -1 through the model's route: on a
+    /// loaded model it only resets the timer, on a missing one it loads it.
     fn start(&mut self, action: KeeperAction) {
         let model = action.model().to_string();
+        let spec = action.spec(self.judge.kind(&model) == crate::kind::Kind::Embedding);
         let client = self.client.clone();
         let task_model = model.clone();
         let handle = self.tasks.spawn(async move {
-            let result = client.pin(&task_model).await.map(|_| ());
+            let result = client.load_with(&task_model, &spec).await;
             (task_model, result)
         });
         self.in_flight.insert(handle.id(), model);

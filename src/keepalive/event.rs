@@ -6,11 +6,9 @@ use jiff::Timestamp;
 /// The kind of thing that happened, so the UI can mark it (e.g. on the memory chart).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeeperEventKind {
-    /// A pin's keep-alive was reset by another client; re-pinning.
-    Repinning,
+    /// A pin's keep-alive, reset by another client, was set back to forever.
     Repinned,
-    /// A pinned model dropped out of memory; loading it again.
-    Reloading,
+    /// A pinned model that dropped out was loaded again.
     Reloaded,
     /// A pinned model is missing and does not fit now.
     WaitingForMemory,
@@ -18,6 +16,10 @@ pub enum KeeperEventKind {
     NotInstalled,
     /// A request failed; the keeper backs off.
     Failed,
+    /// Ollama refused the pin for good; not tried again until the model changes.
+    CannotLoad,
+    /// A cloud model is pinned: nothing is sent for it.
+    Remote,
     /// `/api/ps` failed: the keeper sends nothing until it answers again.
     ServerDown,
     ServerBack,

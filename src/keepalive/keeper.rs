@@ -5,7 +5,9 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::event::{KeeperEvent, KeeperEventKind as Kind};
+use crate::aliases::Aliases;
 use crate::format::{countdown, gb};
+use crate::kind::cloud_name;
 use crate::names::same_model;
 use crate::ollama::{OllamaError, RunningModel};
 use crate::sanitize::clean;
@@ -20,8 +22,10 @@ pub const RELOAD_GRACE_SECS: i64 = 60;
 /// A request the caller must send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeeperAction {
-    /// Loaded but no longer kept forever: send keep_alive -1 again.
-    Repin { model: String },
+    /// Loaded but no longer kept forever: send keep_alive -1 again, with the
+    /// runner's `context_length` as `num_ctx` so Ollama does not reload it under
+    /// the default keep-alive (`needsReload`, `ollama-api.md` §9.4).
+    Repin { model: String, num_ctx: Option<u64> },
     /// Not loaded: load with keep_alive -1.
     Reload { model: String },
 }
@@ -29,8 +33,17 @@ pub enum KeeperAction {
 impl KeeperAction {
     pub fn model(&self) -> &str {
         match self {
-            KeeperAction::Repin { model } | KeeperAction::Reload { model } => model,
+            KeeperAction::Repin { model, .. } | KeeperAction::Reload { model } => model,
         }
+    }
+
+    /// What to send for a model of this kind.
+    pub fn spec(&self, embedding: bool) -> crate::ollama::LoadSpec {
+        let num_ctx = match self {
+            KeeperAction::Repin { num_ctx, .. } => *num_ctx,
+            KeeperAction::Reload { .. } => None,
+        };
+        crate::ollama::LoadSpec::pin(embedding, num_ctx)
     }
 }
 
@@ -52,6 +65,12 @@ pub enum PinStatus {
     NotInstalled,
     /// A request failed; the next one waits until `until`.
     Backoff { until: Timestamp, attempts: u32 },
+    /// Ollama refused it for good ("does not support …", incompatible, 404,
+    /// 401/403): not tried again until the installed model changes or it is
+    /// pinned again.
+    CannotLoad { reason: String },
+    /// A cloud model: it runs remotely, there is nothing to keep loaded.
+    Remote,
 }
 
 impl PinStatus {
@@ -64,6 +83,8 @@ impl PinStatus {
             PinStatus::Reloading => "reloading".into(),
             PinStatus::WaitingForMemory { .. } => "pinned — waiting for room".into(),
             PinStatus::NotInstalled => "pinned — not installed".into(),
+            PinStatus::CannotLoad { reason } => format!("pin cannot load: {reason}"),
+            PinStatus::Remote => "pinned — runs remotely".into(),
             PinStatus::Backoff { until, .. } => {
                 let secs = until.duration_since(now).as_secs().max(0);
                 format!(
@@ -86,6 +107,8 @@ pub enum Room {
     /// Loading it now would make Ollama evict these loaded models.
     WouldEvict(Vec<String>),
     NotInstalled,
+    /// A cloud model: never loaded here.
+    Remote,
 }
 
 impl From<bool> for Room {
@@ -102,6 +125,7 @@ impl From<bool> for Room {
 enum Reported {
     Waiting,
     NotInstalled,
+    Remote,
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +151,8 @@ struct Pin {
     stale_expiry: Option<Timestamp>,
     reloaded_at: Option<Timestamp>,
     reported: Option<Reported>,
+    /// Refused for good while the installed model had this digest ("" unknown).
+    blocked: Option<String>,
 }
 
 impl Pin {
@@ -141,6 +167,7 @@ impl Pin {
             stale_expiry: None,
             reloaded_at: None,
             reported: None,
+            blocked: None,
         }
     }
 
@@ -155,6 +182,8 @@ pub struct Keeper {
     pins: Vec<Pin>,
     server_up: Option<bool>,
     events: Vec<KeeperEvent>,
+    /// Which runner serves which pin: by name, digest or weights blob.
+    aliases: Aliases,
 }
 
 fn after(now: Timestamp, secs: i64) -> Timestamp {
@@ -174,6 +203,7 @@ impl Keeper {
             pins: Vec::new(),
             server_up: None,
             events: Vec::new(),
+            aliases: Aliases::default(),
         };
         keeper.set_pins(pins);
         keeper
@@ -196,6 +226,21 @@ impl Keeper {
             next.push(kept.unwrap_or_else(|| Pin::new(name.to_string())));
         }
         self.pins = next;
+    }
+
+    /// What is installed: a pin loaded under an alias is held, not missing, and a
+    /// pin Ollama refused for good is tried again once its digest changes.
+    pub fn set_aliases(&mut self, aliases: Aliases) {
+        self.aliases = aliases;
+        for pin in &mut self.pins {
+            let now = self.aliases.digest(&pin.name).unwrap_or_default();
+            if pin.blocked.as_deref().is_some_and(|d| d != now) {
+                pin.blocked = None;
+                pin.failures = 0;
+                pin.retry_at = None;
+                pin.status = PinStatus::Pending;
+            }
+        }
     }
 
     pub fn pins(&self) -> impl Iterator<Item = &str> {
@@ -230,7 +275,7 @@ impl Keeper {
         self.pins
             .iter()
             .filter(|p| p.in_flight.is_none())
-            .filter(|p| !running.iter().any(|r| same_model(&r.name, &p.name)))
+            .filter(|p| self.aliases.runner(&p.name, running).is_none())
             .map(|p| p.name.clone())
             .collect()
     }
@@ -281,13 +326,14 @@ impl Keeper {
             if self.pins[i].in_flight.is_some() {
                 continue;
             }
-            let entry = running
-                .iter()
-                .find(|r| same_model(&r.name, &self.pins[i].name));
+            let name = &self.pins[i].name;
+            let entry = self.aliases.runner(name, running);
             let action = match entry {
                 Some(r) => self.judge_loaded(i, now, r),
+                // A cloud name is never asked about: nothing may be sent for it.
+                None if cloud_name(name) => self.judge_missing(i, now, Room::Remote),
                 None => {
-                    let r = room(&self.pins[i].name).into();
+                    let r = room(name).into();
                     self.judge_missing(i, now, r)
                 }
             };

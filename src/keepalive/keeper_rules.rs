@@ -19,6 +19,8 @@ impl Keeper {
     ) -> Option<KeeperAction> {
         let pin = &mut self.pins[i];
         pin.reported = None;
+        // Someone loaded it after all: whatever refused it before is gone.
+        pin.blocked = None;
         let reason = match r.expiry(now) {
             // No expiry at all (very old servers): nothing to judge, leave it be.
             Expiry::Forever | Expiry::Unknown => {
@@ -55,14 +57,11 @@ impl Keeper {
             trigger: r.expires_at,
             reason: reason.clone(),
         });
-        let name = pin.name.clone();
-        self.event(
-            now,
-            Some(&name),
-            Kind::Repinning,
-            format!("re-pinning {name} ({reason})"),
-        );
-        Some(KeeperAction::Repin { model: name })
+        // One line per event: the outcome (`on_result`) says what happened.
+        Some(KeeperAction::Repin {
+            model: pin.name.clone(),
+            num_ctx: r.context_length,
+        })
     }
 
     /// A pinned model that is not in memory: reload it, or wait.
@@ -91,10 +90,22 @@ impl Keeper {
             return None;
         }
         let pin = &mut self.pins[i];
-        if pin.backing_off(now) {
+        if pin.backing_off(now) || pin.blocked.is_some() {
             return None;
         }
         match room {
+            Room::Remote => {
+                pin.status = PinStatus::Remote;
+                if pin.reported != Some(Reported::Remote) {
+                    pin.reported = Some(Reported::Remote);
+                    let msg = format!(
+                        "{}: nothing is sent",
+                        crate::kind::cloud_refusal(&name, "keep loaded")
+                    );
+                    self.event(now, Some(&name), Kind::Remote, msg);
+                }
+                None
+            }
             Room::NotInstalled => {
                 pin.status = PinStatus::NotInstalled;
                 if pin.reported != Some(Reported::NotInstalled) {
@@ -143,8 +154,6 @@ impl Keeper {
                     trigger: None,
                     reason,
                 });
-                let msg = format!("{name} is not loaded — loading it again (keep_alive -1)");
-                self.event(now, Some(&name), Kind::Reloading, msg);
                 Some(KeeperAction::Reload { model: name })
             }
         }
@@ -176,15 +185,36 @@ impl Keeper {
                 };
                 self.event(now, Some(&name), kind, msg);
             }
+            Err(e) if e.is_permanent() => self.cannot_load(i, now, &e),
             Err(e) => {
                 let what = if flight.repin { "re-pin" } else { "reload" };
                 let msg = format!("could not {what} {name}: {}", clean(&e.plain()));
                 self.fail(i, now, e.is_connection(), msg);
-                if e.is_not_found() {
-                    self.pins[i].status = PinStatus::NotInstalled;
-                }
             }
         }
+    }
+
+    /// Ollama refused the pin for good: stop asking until the installed model
+    /// changes (a new digest, `set_aliases`), someone loads it, or it is pinned
+    /// again (`set_pins` forgets the old pin).
+    fn cannot_load(&mut self, i: usize, now: Timestamp, e: &OllamaError) {
+        let digest = self.aliases.digest(&self.pins[i].name).unwrap_or_default();
+        let pin = &mut self.pins[i];
+        pin.blocked = Some(digest.to_string());
+        pin.retry_at = None;
+        let reason = clean(&e.plain());
+        pin.status = if e.is_not_found() {
+            PinStatus::NotInstalled
+        } else {
+            PinStatus::CannotLoad {
+                reason: reason.clone(),
+            }
+        };
+        let name = pin.name.clone();
+        let msg = format!(
+            "{name}: pin cannot load: {reason} — not tried again until the model changes or it is pinned again"
+        );
+        self.event(now, Some(&name), Kind::CannotLoad, msg);
     }
 
     /// Counts a failure and backs off: 2 s, 4 s, … up to the cap.

@@ -33,7 +33,10 @@ fn kinds(k: &mut Keeper) -> Vec<KeeperEventKind> {
 }
 
 fn repin(m: &str) -> Vec<KeeperAction> {
-    vec![KeeperAction::Repin { model: m.into() }]
+    vec![KeeperAction::Repin {
+        model: m.into(),
+        num_ctx: None,
+    }]
 }
 
 fn reload(m: &str) -> Vec<KeeperAction> {
@@ -63,9 +66,10 @@ fn reset_by_another_client_is_repinned_within_one_poll() {
     assert!(k.on_ps(at(4), &reset, fits).is_empty());
     k.on_result("LLAMA3.1:8b", at(5), Ok(()));
     let events = k.take_events();
-    assert_eq!(events.len(), 2);
+    // One line for one event: no "re-pinning…" before the "re-pinned…".
+    assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(
-        events[1].message,
+        events[0].message,
         "re-pinned llama3.1:8b (another client set its keep-alive; it would have unloaded in 4m 58s)"
     );
     assert_eq!(k.status("llama3.1:8b"), Some(&PinStatus::Held));

@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use super::Room;
+use crate::aliases::Aliases;
 use crate::config::Config;
 use crate::fit::{self, Verdict};
+use crate::kind::Kind;
 use crate::memory::MemorySnapshot;
 use crate::names::{normalize, same_model};
 use crate::ollama::{Architecture, Client, ModelEntry, RunningModel};
@@ -18,6 +20,8 @@ pub struct RoomJudge {
     tags_at: Option<Instant>,
     /// Per normalised name; `None` when `/api/show` failed (only the file size is used).
     arch: HashMap<String, Option<Architecture>>,
+    /// `/api/show` capabilities per normalised name (older `/api/tags` has none).
+    caps: HashMap<String, Vec<String>>,
     /// The server's band and settings (the version is asked once).
     pub server: Option<fit::Server>,
     pub settings: fit::ServerSettings,
@@ -54,12 +58,11 @@ impl RoomJudge {
             if entry.is_remote() || self.arch.contains_key(&key) {
                 continue;
             }
-            let arch = client
-                .show(&entry.name)
-                .await
-                .ok()
-                .map(|s| s.architecture());
-            self.arch.insert(key, arch);
+            let show = client.show(&entry.name).await.ok();
+            if let Some(s) = &show {
+                self.caps.insert(key.clone(), s.capabilities.clone());
+            }
+            self.arch.insert(key, show.map(|s| s.architecture()));
         }
     }
 
@@ -68,6 +71,24 @@ impl RoomJudge {
             .as_ref()?
             .iter()
             .find(|m| same_model(&m.name, name))
+    }
+
+    /// Names, digests and weights blobs of what is installed, as far as known.
+    pub fn aliases(&self) -> Aliases {
+        let tags = self.tags.as_deref().unwrap_or_default();
+        Aliases::new(tags.iter().map(|m| {
+            let arch = self.arch.get(&normalize(&m.name)).and_then(Option::as_ref);
+            (m, arch.and_then(|a| a.weights_blob.as_deref()))
+        }))
+    }
+
+    /// How `name` loads: through generate, the embedding routes, or not at all.
+    pub fn kind(&self, name: &str) -> Kind {
+        let entry = self.entry(name);
+        let key = entry.map(|e| normalize(&e.name)).unwrap_or_default();
+        let arch = self.arch.get(&key).and_then(Option::as_ref);
+        let caps = self.caps.get(&key).map_or(&[][..], Vec::as_slice);
+        Kind::of(name, entry, caps, arch)
     }
 
     /// The room for `name` given the memory now and what is loaded.
@@ -133,8 +154,8 @@ pub fn room_for(verdict: &Verdict, need: u64, memory: &MemorySnapshot, config: &
         Verdict::FitsIfUnloaded { unload, .. } => Room::WouldEvict(unload.clone()),
         // Nothing to judge by: the server decides, as before memory was read.
         Verdict::Unknown => Room::Fits,
-        // A cloud model is never loaded here; there is nothing to wait for.
-        Verdict::Remote => Room::Fits,
+        // A cloud model is never loaded here: nothing is ever sent for it.
+        Verdict::Remote => Room::Remote,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The async HTTP client. Quick calls (version, tags, ps, show) have an overall
 //! timeout; loads have none, because a 40 GB model can take minutes to load.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
@@ -8,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::error::OllamaError;
+use super::route::{self, LoadSpec};
 use super::types::{
     GenerateResponse, ModelEntry, PsResponse, PullEvent, PullLine, RunningModel, ShowResponse,
     TagsResponse, VersionResponse,
@@ -24,6 +26,8 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     quick_timeout: Duration,
+    /// The server's version once asked: it decides the load and unload routes.
+    version: Arc<Mutex<Option<String>>>,
 }
 
 impl Client {
@@ -44,6 +48,7 @@ impl Client {
             http,
             base: base.trim_end_matches('/').to_string(),
             quick_timeout: quick,
+            version: Arc::default(),
         })
     }
 
@@ -57,7 +62,48 @@ impl Client {
 
     pub async fn version(&self) -> Result<String> {
         let v: VersionResponse = self.get_json("/api/version").await?;
+        if let Ok(mut cached) = self.version.lock() {
+            *cached = Some(v.version.clone());
+        }
         Ok(v.version)
+    }
+
+    /// The version as far as it can be learnt: asked once, `None` when the server
+    /// does not say (the routes then assume the newest, `route::at_least`).
+    pub async fn known_version(&self) -> Option<String> {
+        let cached = self.version.lock().ok().and_then(|v| v.clone());
+        match cached {
+            Some(v) => Some(v),
+            None => self.version().await.ok(),
+        }
+    }
+
+    /// Loads `model` through the route its kind and the server's version need
+    /// (`route::load_route`) and waits until it is in memory.
+    pub async fn load_with(&self, model: &str, spec: &LoadSpec) -> Result<()> {
+        let version = self.known_version().await;
+        let route = route::load_route(spec.embedding, version.as_deref());
+        let body = route.body(model, spec.keep_alive, spec.num_ctx);
+        let req = self.http.post(self.url(route.path())).json(&body);
+        let _: serde_json::Value = self.send_json(route.path(), req, None).await?;
+        Ok(())
+    }
+
+    /// Sends keep_alive 0 through `route::unload_route`. On servers older than
+    /// 0.3.11 that loads a model first: callers check it is loaded.
+    pub async fn unload_with(&self, model: &str, embedding: bool) -> Result<()> {
+        let version = self.known_version().await;
+        let route = route::unload_route(embedding, version.as_deref());
+        let body = route.body(model, Some(KeepAlive::UNLOAD), None);
+        let req = self
+            .http
+            .post(self.url(route.path()))
+            .timeout(self.quick_timeout)
+            .json(&body);
+        let _: serde_json::Value = self
+            .send_json(route.path(), req, Some(self.quick_timeout))
+            .await?;
+        Ok(())
     }
 
     pub async fn tags(&self) -> Result<Vec<ModelEntry>> {
@@ -224,12 +270,40 @@ impl Client {
             .await
             .map_err(|e| self.map_err(path, e, timeout))?;
         if !status.is_success() {
-            return Err(OllamaError::status(
-                status.as_u16(),
-                &String::from_utf8_lossy(&body),
-            ));
+            let err = OllamaError::status(status.as_u16(), &String::from_utf8_lossy(&body));
+            // Ollama answers errors in JSON; gin's plain `404 page not found` also
+            // comes from an Ollama too old for the route, so ask `/` which it is.
+            let plain = serde_json::from_slice::<serde_json::Value>(&body).is_err();
+            if plain && status.as_u16() == 404 {
+                return Err(self.unless_not_ollama(err).await);
+            }
+            return Err(err);
         }
-        serde_json::from_slice(&body).map_err(|e| OllamaError::decode(&self.url(path), e, &body))
+        match serde_json::from_slice(&body) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let err = OllamaError::decode(&self.url(path), e, &body);
+                Err(self.unless_not_ollama(err).await)
+            }
+        }
+    }
+
+    /// `err`, or `NotOllama` when `GET /` does not answer "Ollama is running"
+    /// (`server/routes.go` `GenerateRoutes`, every version): a web page or another
+    /// service at this address says nothing useful in its own words.
+    async fn unless_not_ollama(&self, err: OllamaError) -> OllamaError {
+        let req = self.http.get(self.url("/")).timeout(self.quick_timeout);
+        let text = match req.send().await {
+            Ok(resp) => resp.text().await.unwrap_or_default(),
+            Err(_) => return err,
+        };
+        if text.trim() == "Ollama is running" {
+            err
+        } else {
+            OllamaError::NotOllama {
+                url: self.base.clone(),
+            }
+        }
     }
 
     fn map_err(&self, path: &str, e: reqwest::Error, timeout: Option<Duration>) -> OllamaError {

@@ -18,6 +18,24 @@ const OOM_SUBSTRINGS: &[&str] = &[
     "vk_error_out_of_device_memory",
     "erroroutofmemory",
     "requires more system memory",
+    // v0.2.0–v0.2.1 `processPending`: "requested model (X) is too large for this
+    // system (Y)".
+    "is too large for this system",
+    // v0.13 – v0.2x `llm/server.go`: "model failed to load, this may be due to
+    // resource limitations or an internal error ..."; at runtime "model runner has
+    // unexpectedly stopped, this may be due to resource limitations ...".
+    "may be due to resource limitations",
+];
+
+/// Errors that trying again cannot fix: the model cannot do this, the server
+/// cannot run it, it is not there, or we may not use it.
+const PERMANENT_SUBSTRINGS: &[&str] = &[
+    // `GenerateHandler` / `ChatHandler` capability checks: v0.2.0 – v0.33.0-rc2
+    // "… does not support generate", v0.1.48 "embedding models do not support …".
+    "does not support",
+    "do not support",
+    // ≥ 0.30 `llm/llama_server.go`: old-format models newer servers cannot run.
+    "may be incompatible with your version of ollama",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +59,9 @@ pub enum OllamaError {
         reason: String,
         excerpt: String,
     },
+    /// Something answers at the address, but not Ollama.
+    #[error("this does not look like Ollama (GET / did not answer \"Ollama is running\"): {url}")]
+    NotOllama { url: String },
     /// A setting such as the host URL is unusable.
     #[error("{0}")]
     Config(String),
@@ -85,6 +106,20 @@ impl OllamaError {
         })
     }
 
+    /// Retrying cannot help until the model or the setup changes (`ollama-api.md`
+    /// §3.4, §9.7): "does not support …", "may be incompatible with your version
+    /// of Ollama", 404, 401 and 403.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            OllamaError::Status { status, message } => {
+                let m = message.to_lowercase();
+                matches!(status, 401 | 403 | 404)
+                    || PERMANENT_SUBSTRINGS.iter().any(|s| m.contains(s))
+            }
+            _ => false,
+        }
+    }
+
     pub fn is_not_found(&self) -> bool {
         matches!(self, OllamaError::Status { status: 404, .. })
     }
@@ -105,7 +140,10 @@ impl OllamaError {
             OllamaError::Status { message, .. } if self.is_out_of_memory() => {
                 format!("not enough memory: {message}")
             }
-            OllamaError::Status { status, message } if *status == 404 => {
+            // Ollama's own 404 texts already say "not found": say it once.
+            OllamaError::Status { status, message }
+                if *status == 404 && !message.to_lowercase().contains("not found") =>
+            {
                 format!("not found: {message}")
             }
             OllamaError::Status { message, .. } => message.clone(),
@@ -144,6 +182,101 @@ mod tests {
         assert_eq!(e.server_message(), Some("404 page not found"));
         let e = OllamaError::status(403, "");
         assert!(e.plain().contains("forbidden"));
+    }
+
+    /// Every out-of-memory text of `ollama-api.md` §3.4 and §9.7, by version.
+    #[test]
+    fn out_of_memory_texts_of_every_version() {
+        let table = [
+            // v0.2.2 – v0.12.10 `llm/server.go` `NewLlamaServer` CPU fit check.
+            (
+                "model requires more system memory (12.3 GiB) than is available (9.8 GiB)",
+                true,
+            ),
+            // 0.12.x `ErrLoadRequiredFull`.
+            (
+                "model requires more system memory than is currently available unable to load full model on GPU",
+                true,
+            ),
+            // v0.12.10 `llm/server.go`: the runner's last stderr line.
+            (
+                "llama runner process has terminated: cudaMalloc failed: out of memory",
+                true,
+            ),
+            (
+                "llama runner process has terminated: error loading model: unknown model architecture",
+                false,
+            ),
+            // v0.2.0 – v0.2.1 `processPending`.
+            (
+                "requested model (40.0 GiB) is too large for this system (31.0 GiB)",
+                true,
+            ),
+            // v0.13 – v0.2x `llm/server.go`.
+            (
+                "model failed to load, this may be due to resource limitations or an internal error, check ollama server logs for details",
+                true,
+            ),
+            (
+                "model runner has unexpectedly stopped, this may be due to resource limitations or an internal error, check ollama server logs for details",
+                true,
+            ),
+            // ≥ 0.30 `llm/status.go` `outOfMemorySubstrings`.
+            (
+                "llama-server process no longer running: exit status 1 ggml_backend_cuda_buffer_type_alloc_buffer: allocation failed",
+                true,
+            ),
+            (
+                "llama-server process no longer running: 2 error: failed to allocate buffer",
+                true,
+            ),
+            ("hipMalloc failed: out of memory", true),
+            ("vk::Device::allocateMemory: ErrorOutOfMemory", true),
+            ("not enough memory to load the model", true),
+            ("insufficient memory for the KV cache", true),
+            (
+                "timed out waiting for llama runner to start - progress 0.00 - ",
+                false,
+            ),
+            (
+                "this model may be incompatible with your version of Ollama. If you previously pulled this model, try updating it by running `ollama pull x`",
+                false,
+            ),
+        ];
+        for (msg, oom) in table {
+            let body = serde_json::json!({ "error": msg }).to_string();
+            assert_eq!(
+                OllamaError::status(500, &body).is_out_of_memory(),
+                oom,
+                "{msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn permanent_errors_are_told_apart() {
+        let e = |status, msg: &str| {
+            OllamaError::status(status, &serde_json::json!({ "error": msg }).to_string())
+        };
+        assert!(e(400, "\"nomic-embed-text\" does not support generate").is_permanent());
+        assert!(e(400, "embedding models do not support generate").is_permanent());
+        assert!(e(500, "llama-server process no longer running: this model may be incompatible with your version of Ollama.").is_permanent());
+        assert!(e(404, "model 'x' not found").is_permanent());
+        assert!(e(401, "unauthorized").is_permanent());
+        assert!(e(403, "").is_permanent());
+        assert!(!e(500, "cudaMalloc failed: out of memory").is_permanent());
+        assert!(
+            !e(
+                503,
+                "server busy, please try again.  maximum pending requests exceeded"
+            )
+            .is_permanent()
+        );
+        let down = OllamaError::Unreachable {
+            url: "u".into(),
+            reason: "refused".into(),
+        };
+        assert!(!down.is_permanent());
     }
 
     #[test]

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use super::catalog::{CatalogModel, with_tag};
 use super::host::model_path;
 use super::server::Shared;
-use super::{admin, faults, generate, lock, metrics, pull};
+use super::{admin, embed, faults, generate, lock, metrics, pull};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -30,6 +30,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/show", post(show))
         .route("/api/generate", post(generate::generate))
         .route("/api/chat", post(generate::chat))
+        .route("/api/embed", post(embed::embed))
+        .route("/api/embeddings", post(embed::embeddings))
         .route("/api/pull", post(pull::pull))
         .route("/api/delete", delete(pull::delete))
         .merge(admin::routes())
@@ -100,7 +102,7 @@ async fn root() -> Response {
     text(StatusCode::OK, "Ollama is running")
 }
 
-async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Response {
     text(StatusCode::NOT_FOUND, "404 page not found")
 }
 
@@ -127,7 +129,20 @@ async fn tags(State(shared): State<Arc<Shared>>) -> Response {
         .filter(|m| m.installed)
         .collect();
     installed.sort_by_key(|m| std::cmp::Reverse(crate::ollama::wire::parse_time(&m.modified_at)));
-    let models: Vec<Value> = installed.iter().map(|m| tag_entry(m, recent)).collect();
+    let remote =
+        super::band::knows_remote_models(super::band::Version::parse(&shared.opts.version));
+    let models: Vec<Value> = installed
+        .iter()
+        .map(|m| {
+            let mut entry = tag_entry(m, recent);
+            // v0.12.0 `ListHandler`: `remote_model` and `remote_host` (omitempty).
+            if remote && m.is_remote() {
+                entry["remote_model"] = json!(m.remote_model);
+                entry["remote_host"] = json!(m.remote_host);
+            }
+            entry
+        })
+        .collect();
     json_response(StatusCode::OK, &json!({ "models": models }))
 }
 

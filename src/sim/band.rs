@@ -193,6 +193,44 @@ pub fn too_large_precheck(v: Version) -> bool {
     v.at_least(0, 2, 0) && !v.at_least(0, 2, 2)
 }
 
+/// `GenerateHandler` / `ChatHandler` unload branch (empty prompt or messages and
+/// keep_alive 0): from v0.3.11. Before, keep_alive 0 is a load that expires at once.
+pub fn has_unload_branch(v: Version) -> bool {
+    v.at_least(0, 3, 11)
+}
+
+/// The 400 generate and chat answer for an embedding-only model, `requested`
+/// being the request's model string: v0.1.48 `GenerateHandler` "embedding models
+/// do not support generate"; v0.2.0–v0.2.1 `"%s does not support generate"`;
+/// from v0.2.2 `"%q does not support generate"` (still so at v0.33.0-rc2).
+pub fn not_supported(v: Version, requested: &str, verb: &str) -> String {
+    if !v.at_least(0, 2, 0) {
+        format!("embedding models do not support {verb}")
+    } else if !v.at_least(0, 2, 2) {
+        format!("{requested} does not support {verb}")
+    } else {
+        let quoted = serde_json::Value::from(requested).to_string();
+        format!("{quoted} does not support {verb}")
+    }
+}
+
+/// `POST /api/embed` is routed from v0.2.6 (`server/routes.go` `GenerateRoutes`).
+pub fn has_embed_route(v: Version) -> bool {
+    v.at_least(0, 2, 6)
+}
+
+/// `EmbedHandler`: from v0.3.6 an absent `input` is allowed and the model is
+/// scheduled before the empty-input answer; v0.2.6–v0.3.5 reject an absent
+/// input ("invalid input type") and answer an empty one without scheduling.
+pub fn embed_without_input_loads(v: Version) -> bool {
+    v.at_least(0, 3, 6)
+}
+
+/// `ListHandler` and `GenerateHandler` know remote (cloud) models from v0.12.0.
+pub fn knows_remote_models(v: Version) -> bool {
+    v.at_least(0, 12, 0)
+}
+
 #[cfg(test)]
 #[path = "band_tests.rs"]
 mod tests;

@@ -37,6 +37,12 @@ pub struct CatalogModel {
     /// and with it one runner. Default: derived from `digest`.
     #[serde(default)]
     pub weights: Option<String>,
+    /// A cloud model (≥ 0.12.0): generate is proxied to this host; it never
+    /// enters the scheduler.
+    #[serde(default)]
+    pub remote_host: Option<String>,
+    #[serde(default)]
+    pub remote_model: Option<String>,
 }
 
 fn yes() -> bool {
@@ -61,6 +67,13 @@ impl CatalogModel {
             Some(w) => w.clone(),
             None => derived_weights(&self.digest),
         }
+    }
+
+    /// `m.Config.RemoteHost != "" && m.Config.RemoteModel != ""` (v0.12.0
+    /// `GenerateHandler`).
+    pub fn is_remote(&self) -> bool {
+        let set = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
+        set(&self.remote_host) && set(&self.remote_model)
     }
 
     /// Whether the model can answer `/api/generate` and `/api/chat`.

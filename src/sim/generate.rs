@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::api::{ApiError, go_time, json_response, parse_body};
+use super::band::{self, Version};
 use super::catalog::CatalogModel;
 use super::sched::{Request, Scheduled, load_time};
 use super::server::Shared;
@@ -69,27 +70,39 @@ async fn handle(shared: Arc<Shared>, body: &Bytes, ep: Endpoint) -> Result<Respo
     if req.model.is_empty() && ep == Endpoint::Chat {
         return Err(ApiError::bad_request("model is required"));
     }
+    let version = Version::parse(&shared.opts.version);
     let model = shared
         .installed(&req.model)
         .ok_or_else(|| ApiError::new(404, format!("model '{}' not found", req.model)))?;
+    if model.is_remote() && band::knows_remote_models(version) {
+        // v0.12.0 `GenerateHandler` proxies before the unload branch; the stand-in
+        // is never signed in, so the remote answers 401 as ollama.com does.
+        return Err(ApiError::new(401, "unauthorized"));
+    }
     let unload = keep_alive.is_some_and(|k| k.is_unload());
     let empty = match ep {
         Endpoint::Generate => req.prompt.as_deref().unwrap_or("").is_empty(),
         Endpoint::Chat => req.messages.as_ref().is_none_or(Vec::is_empty),
     };
-    if empty && unload {
+    if empty && unload && band::has_unload_branch(version) {
         // Answers at once, loaded or not, as long as the model is on disk; an
-        // alias unloads the runner it shares (`expireRunner` by model path).
+        // alias unloads the runner it shares (`expireRunner` by model path). It
+        // comes before the capability check, so embedding models unload too.
         lock(&shared.state).host.unload_weights(&model.weights());
         return Ok(done(ep, &req.model, "unload"));
     }
     if !model.can_complete() {
-        let message = format!("\"{}\" does not support {}", model.name, ep.verb());
+        let message = band::not_supported(version, &req.model, ep.verb());
         return Err(ApiError::bad_request(message));
     }
-    let num_ctx = req.options.as_ref().and_then(|o| o.get("num_ctx"));
-    let num_ctx = num_ctx.and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f as u64)));
-    ensure_loaded(&shared, model.clone(), keep_alive, num_ctx).await?;
+    // Before v0.3.11 keep_alive 0 is a plain load whose runner expires at once.
+    ensure_loaded(
+        &shared,
+        model.clone(),
+        keep_alive,
+        num_ctx(req.options.as_ref()),
+    )
+    .await?;
     if empty {
         return Ok(done(ep, &req.model, "load"));
     }
@@ -98,6 +111,12 @@ async fn handle(shared: Arc<Shared>, body: &Bytes, ep: Endpoint) -> Result<Respo
         lock(&shared.state).host.unload_weights(&model.weights());
     }
     Ok(reply)
+}
+
+/// `options.num_ctx` as Go's `api.Options` reads a JSON number.
+pub(crate) fn num_ctx(options: Option<&Map<String, Value>>) -> Option<u64> {
+    let v = options?.get("num_ctx")?;
+    v.as_u64().or_else(|| v.as_f64().map(|f| f as u64))
 }
 
 /// Serves the request from a loaded runner with the same options, or has the

@@ -43,6 +43,7 @@ mod classic;
 pub mod cli;
 mod conn;
 mod control;
+mod embed;
 mod env;
 mod estimate;
 mod faults;

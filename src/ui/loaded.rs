@@ -10,7 +10,8 @@ use ratatui::widgets::Paragraph;
 use super::format::{first_fitting, gb_short, pad, pad_left, pad_name, width as width_of};
 use super::theme::Theme;
 use crate::app::State;
-use crate::app::state::{Focus, Op, OpKind};
+use crate::app::loaded_rows::LoadedRow;
+use crate::app::state::{Focus, Op};
 use crate::format::countdown_between;
 use crate::keepalive::PinStatus;
 use crate::keymap::Action;
@@ -43,12 +44,19 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    let mut lines: Vec<Line<'_>> = order
+    let rows = state.loaded_rows();
+    let mut lines: Vec<Line<'_>> = rows
         .iter()
         .enumerate()
-        .map(|(i, m)| {
-            let next_out = i == 0 && order.len() > 1;
-            let line = model_line(m, next_out, width, state, theme);
+        .map(|(i, row)| {
+            let line = match row {
+                LoadedRow::Running(m) => {
+                    model_line(m, i == 0 && order.len() > 1, width, state, theme)
+                }
+                LoadedRow::Pending(op) => pending_line(op, width, state, theme),
+                LoadedRow::Pin(name, status) => pin_line(name, status, width, state, theme),
+            };
+            // Every row can be selected, and the keys act on the one highlighted.
             if focused && i == state.loaded_selected {
                 line.style(theme.selected())
             } else {
@@ -56,37 +64,26 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
             }
         })
         .collect();
-    lines.extend(not_loaded_lines(width, state, theme));
+    if rows.is_empty() {
+        lines.extend(nothing_loaded(width, state, theme));
+    }
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// Loads still on their way, pinned models the keeper is waiting on, or a hint
-/// when nothing is loaded at all.
-fn not_loaded_lines<'a>(width: usize, state: &State, theme: &Theme) -> Vec<Line<'a>> {
-    let mut lines = Vec::new();
-    for op in state.ops.iter().filter(|o| o.kind != OpKind::Unload) {
-        if !state.is_loaded(&op.model) {
-            lines.push(pending_line(op, width, state, theme));
-        }
-    }
-    for (name, status) in state.keeper.statuses() {
-        if !state.is_loaded(name) && state.op_for(name).is_none() {
-            lines.push(pin_line(name, status, width, state, theme));
-        }
-    }
-    if lines.is_empty() && state.running.is_empty() {
-        let key = state.keymap.hint(Action::Load);
-        let hint = first_fitting(
-            vec![
-                format!(" {key} loads the selected model"),
-                format!(" {key} loads a model"),
-            ],
-            width.saturating_sub(1),
-        );
-        lines.push(Line::styled(" nothing loaded", theme.dim()));
-        lines.push(Line::styled(hint, theme.dim()));
-    }
-    lines
+/// A hint when nothing is loaded, nothing is on its way and nothing is pinned.
+fn nothing_loaded<'a>(width: usize, state: &State, theme: &Theme) -> Vec<Line<'a>> {
+    let key = state.keymap.hint(Action::Load);
+    let hint = first_fitting(
+        vec![
+            format!(" {key} loads the selected model"),
+            format!(" {key} loads a model"),
+        ],
+        width.saturating_sub(1),
+    );
+    vec![
+        Line::styled(" nothing loaded", theme.dim()),
+        Line::styled(hint, theme.dim()),
+    ]
 }
 
 /// `⠹ llama3.1:70b  loading… 12s`
@@ -138,12 +135,21 @@ fn ctx_text(ctx: u64) -> String {
 }
 
 /// When it goes: a countdown, "∞ pinned", "stopping", or the spinner of an op.
-fn until(m: &RunningModel, state: &State, theme: &Theme) -> (String, ratatui::style::Style) {
+fn until(
+    m: &RunningModel,
+    wide: bool,
+    state: &State,
+    theme: &Theme,
+) -> (String, ratatui::style::Style) {
     if let Some(op) = state.op_for(&m.name) {
         return (progress(op, state), theme.warn());
     }
     match m.expiry(state.now) {
-        Expiry::Forever => ("∞ pinned".into(), theme.pin()),
+        // Forever is only a pin when it is in the pin list: another client may
+        // hold a model with keep_alive -1 that nothing here will put back.
+        Expiry::Forever if state.is_pinned_runner(m) => ("∞ pinned".into(), theme.pin()),
+        Expiry::Forever if wide => ("∞ held forever (not pinned)".into(), theme.accent()),
+        Expiry::Forever => ("∞ not pinned".into(), theme.accent()),
         Expiry::Stopping => ("stopping".into(), theme.warn()),
         Expiry::Unknown => ("?".into(), theme.dim()),
         Expiry::At(t) => (countdown_between(state.now, t), theme.good()),
@@ -173,7 +179,7 @@ fn model_line<'a>(
     state: &State,
     theme: &Theme,
 ) -> Line<'a> {
-    let (until, style) = until(m, state, theme);
+    let (until, style) = until(m, width >= 60, state, theme);
     let until = pad_left(&until, 9);
     // Room for: pin symbol, name, size, split, context, until, eviction marker. The
     // name comes first: below 30 cells the size goes (the details pane has it).
@@ -192,8 +198,10 @@ fn model_line<'a>(
     } else if width >= 33 {
         right.push_str(&pad_left(&split(m, false), 5));
     }
-    let name_w = width.saturating_sub(2 + width_of(&right) + 9 + 2).max(6);
-    let pinned = state.config.is_pinned(&m.name);
+    let name_w = width
+        .saturating_sub(2 + width_of(&right) + width_of(&until) + 2)
+        .max(6);
+    let pinned = state.is_pinned_runner(m);
     let (symbol, symbol_style) = if pinned {
         ("★", theme.pin())
     } else {

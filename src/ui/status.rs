@@ -25,6 +25,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
 fn connection<'a>(state: &State, theme: &Theme) -> Span<'a> {
     match &state.conn {
         Connection::Connecting => Span::styled(" … connecting", theme.dim()),
+        Connection::Connected if state.answers_with_errors() => {
+            Span::styled(" ◐ answers with errors", theme.bad())
+        }
         Connection::Connected => Span::styled(" ● connected", theme.good()),
         Connection::Slow { .. } => Span::styled(" ◐ slow to answer", theme.warn()),
         Connection::Unreachable { retry_at, .. } => {

@@ -129,3 +129,17 @@ pub fn catalog_with(
     f(&mut c.models);
     c
 }
+
+/// The embedded catalog plus `gpt-oss:120b-cloud`, a cloud model.
+pub fn with_cloud_model() -> model_orchestrator::sim::Catalog {
+    catalog_with(|models| {
+        let mut cloud = models[0].clone();
+        cloud.name = "gpt-oss:120b-cloud".into();
+        cloud.size = 384;
+        cloud.digest = "c".repeat(64);
+        cloud.weights = Some("d".repeat(64));
+        cloud.remote_host = Some("https://ollama.com:443".into());
+        cloud.remote_model = Some("gpt-oss:120b".into());
+        models.push(cloud);
+    })
+}

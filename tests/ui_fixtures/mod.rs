@@ -144,3 +144,30 @@ pub fn screen(state: &mut State, w: u16, h: u16) -> Terminal<TestBackend> {
         .expect("draw");
     t
 }
+
+/// A plain load (generate route) with this keep-alive; `None`: none sent.
+pub fn load_fx(model: &str, keep_alive: Option<model_orchestrator::duration::KeepAlive>) -> Effect {
+    Effect::Load {
+        model: model.into(),
+        spec: model_orchestrator::ollama::LoadSpec {
+            embedding: false,
+            keep_alive,
+            num_ctx: None,
+        },
+    }
+}
+
+/// A pin: a load with keep-alive forever.
+pub fn pin_fx(model: &str) -> Effect {
+    load_fx(
+        model,
+        Some(model_orchestrator::duration::KeepAlive::Forever),
+    )
+}
+
+pub fn unload_fx(model: &str) -> Effect {
+    Effect::Unload {
+        model: model.into(),
+        embedding: false,
+    }
+}
