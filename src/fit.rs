@@ -232,7 +232,7 @@ impl<'a> Scene<'a> {
 
     /// Need and verdict for `model`.
     pub fn judge(&self, model: Model<'_>) -> Judgement {
-        let loaded = self.loaded(model.entry);
+        let loaded = self.loaded_model(model);
         let need = self.need(model, loaded);
         let verdict = if model.entry.is_remote() {
             Verdict::Remote
@@ -251,6 +251,19 @@ impl<'a> Scene<'a> {
     /// runner, `ollama-api.md` §9.3), else the same name.
     pub fn loaded(&self, entry: &ModelEntry) -> Option<&'a RunningModel> {
         loaded_runner(self.running, entry)
+    }
+
+    /// As [`Scene::loaded`], and also a runner of the same weights blob (a Modelfile
+    /// derivative), which Ollama keys its runners by.
+    pub fn loaded_model(&self, model: Model<'_>) -> Option<&'a RunningModel> {
+        self.loaded(model.entry).or_else(|| {
+            let blob = model.arch?.weights_blob.as_deref()?;
+            let r = self
+                .residents
+                .iter()
+                .find(|r| r.weights.as_deref() == Some(blob))?;
+            self.running.iter().find(|x| x.name == r.name)
+        })
     }
 
     /// The context the server will load `model` with: our `num_ctx` (sent with

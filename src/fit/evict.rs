@@ -154,20 +154,23 @@ pub fn eviction_order(
     default: KeepAlive,
     now: Timestamp,
 ) -> Vec<Resident> {
-    let mut keyed: Vec<(u128, String, &RunningModel)> = running
+    let mut keyed: Vec<(u128, Option<String>, &RunningModel)> = running
         .iter()
-        .map(|r| {
-            let key = duration_key(book.configured(r, now), default);
-            (key, path(r).unwrap_or_else(|| normalize(&r.name)), r)
-        })
+        .map(|r| (duration_key(book.configured(r, now), default), path(r), r))
         .collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let tie =
+        |w: &Option<String>, r: &RunningModel| w.clone().unwrap_or_else(|| normalize(&r.name));
+    keyed.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| tie(&a.1, a.2).cmp(&tie(&b.1, b.2)))
+    });
     keyed
         .into_iter()
-        .map(|(_, _, r)| Resident {
+        .map(|(_, weights, r)| Resident {
             name: r.name.clone(),
             size: r.size,
             size_vram: r.vram(),
+            weights,
         })
         .collect()
 }

@@ -62,6 +62,8 @@ pub struct Resident {
     pub name: String,
     pub size: u64,
     pub size_vram: u64,
+    /// Its weights blob (`sha256-…`) where known: the scheduler's key.
+    pub weights: Option<String>,
 }
 
 /// Free memory the scheduler works with.

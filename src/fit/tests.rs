@@ -432,3 +432,34 @@ fn labels_read_without_colour_and_clean_names() {
     assert_eq!(Verdict::Fits(Landing::Gpu).key(), "fits_gpu");
     assert_eq!(Verdict::Unknown.key(), "unknown");
 }
+
+#[test]
+fn a_derivative_of_the_loaded_weights_is_loaded() {
+    // sched.go keys runners by ModelPath: a Modelfile FROM derivative with its own
+    // digest runs on the same runner (ollama-api.md §9.3).
+    let m = mem(40 * GIB, 0, &[]);
+    let (entry, mut arch) = llama8b();
+    arch.weights_blob = Some("sha256-aaaa".into());
+    let base = running("llama3.1:8b-base", 6 * GIB, 0, IN_5M);
+    let server = Server::new(Some("0.12.6"), ServerSettings::default());
+    let config = Config::default();
+    let now: jiff::Timestamp = NOW.parse().expect("time");
+    let running = [base];
+    let scene = Scene::new(&server, Some(&m), &running, &config).order(
+        &KeepAliveBook::default(),
+        |_| Some("sha256-aaaa".into()),
+        now,
+    );
+    let model = Model {
+        entry: &entry,
+        arch: Some(&arch),
+        embedding_only: false,
+    };
+    assert_eq!(scene.judge(model).verdict, Verdict::Loaded);
+    let other = Scene::new(&server, Some(&m), &running, &config).order(
+        &KeepAliveBook::default(),
+        |_| Some("sha256-bbbb".into()),
+        now,
+    );
+    assert_ne!(other.judge(model).verdict, Verdict::Loaded);
+}
