@@ -49,12 +49,13 @@ json.dump({"models": models}, open(out, "w"))
 EOF
 }
 
+# Starts the stand-in with catalog N; its URL is left in $sim_url.
 start_sim() {
   local out="$work/sim-$1.out"
   "$bin" sim --port 0 --catalog "$work/catalog-$1.json" >"$out" &
   pids+=($!)
-  for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.05; done
-  head -n1 "$out"
+  for _ in $(seq 200); do [ -s "$out" ] && break; sleep 0.05; done
+  sim_url=$(head -n1 "$out")
 }
 
 # Waits until the pane shows $2; prints the milliseconds it took from $3.
@@ -79,7 +80,8 @@ dash_pid() {
 
 run_case() {
   local n=$1 label=$2 url session pid t0 first a b
-  url=$(start_sim "$n")
+  start_sim "$n"
+  url=$sim_url
   # One model counting down, as a user would have.
   local first_model
   first_model=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['models'][0]['name'])" "$work/catalog-$n.json")

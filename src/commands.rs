@@ -12,7 +12,7 @@ use crate::ollama::{Client, OllamaError};
 use crate::report;
 
 async fn fetch(client: &Client) -> Result<Inventory> {
-    inventory::fetch(client)
+    inventory::fetch_with(client, &crate::show_cache::ShowCache::platform())
         .await
         .map_err(|e| explain(client, e))
 }

@@ -97,6 +97,10 @@ async fn event_loop(
     let watched = opts.config_path.clone();
     let mut runner = Runner::new(opts.client, opts.config_path, tx.clone());
     runner.learned_path = opts.learned_path.clone();
+    // Kept where learned needs are kept: the demo keeps neither.
+    if opts.learned_path.is_some() {
+        runner.shows = crate::show_cache::ShowCache::platform();
+    }
     effects::spawn_config_watch(watched, secs(refresh.loaded_secs), tx.clone());
     effects::spawn_memory(opts.memory, secs(refresh.memory_secs), tx);
     let size = term.size().wrap_err("cannot read the terminal size")?;

@@ -59,6 +59,14 @@ impl Inventory {
 /// Fetches tags, ps and show. A server older than 0.1.38 has no `/api/ps` (plain 404):
 /// that reads as "nothing loaded". A failing `/api/show` only loses the estimate.
 pub async fn fetch(client: &Client) -> Result<Inventory, OllamaError> {
+    fetch_with(client, &crate::show_cache::ShowCache::none()).await
+}
+
+/// As [`fetch`], with `/api/show` answers from (and into) `cache`.
+pub async fn fetch_with(
+    client: &Client,
+    cache: &crate::show_cache::ShowCache,
+) -> Result<Inventory, OllamaError> {
     let models = client.tags().await?;
     let version = client.version().await.ok();
     let running = match client.ps().await {
@@ -67,7 +75,7 @@ pub async fn fetch(client: &Client) -> Result<Inventory, OllamaError> {
         Err(e) => return Err(e),
     };
     let shows: Vec<_> = futures_util::stream::iter(models.iter().filter(|m| !m.is_remote()))
-        .map(|m| async move { (m.name.clone(), client.show(&m.name).await) })
+        .map(|m| async move { (m.name.clone(), cache.show(client, &m.name, &m.digest).await) })
         .buffer_unordered(SHOW_CONCURRENCY)
         .collect()
         .await;

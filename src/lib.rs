@@ -26,5 +26,6 @@ pub mod report;
 pub mod sanitize;
 pub mod select;
 pub mod server_env;
+pub mod show_cache;
 pub mod sim;
 pub mod ui;

@@ -30,6 +30,15 @@ impl Env {
             .args(["--host", &self.sim.url()])
             .args(args)
             .env_remove("OLLAMA_HOST")
+            // Caches and learned needs go to a scratch place, not the real ones.
+            .env(
+                "XDG_CACHE_HOME",
+                std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
+            )
+            .env(
+                "XDG_DATA_HOME",
+                std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
+            )
             .output()
             .expect("binary runs")
     }
@@ -307,4 +316,47 @@ async fn select_json_uses_the_memory_url_and_unknown_without_one() {
     assert!(stderr.contains("http://127.0.0.1:9/metrics"), "{stderr}");
     let rows: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(find(&rows, "phi3:mini")["verdict"], "unknown");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_run_asks_show_only_for_digests_never_seen() {
+    let env = setup("").await;
+    // A cache of its own, so other tests in this process do not fill it first.
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let list = || {
+        let out = Command::new(BIN)
+            .args([
+                "--config",
+                "/dev/null",
+                "--host",
+                &env.sim.url(),
+                "list",
+                "--json",
+            ])
+            .env_remove("OLLAMA_HOST")
+            .env("XDG_CACHE_HOME", scratch.path())
+            .env("XDG_DATA_HOME", scratch.path())
+            .output()
+            .expect("runs");
+        assert!(out.status.success());
+        serde_json::from_slice::<Value>(&out.stdout).expect("JSON")
+    };
+    let shows = || {
+        let n = env
+            .sim
+            .control()
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/api/show")
+            .count();
+        env.sim.control().clear_requests();
+        n
+    };
+    list();
+    let first = shows();
+    assert!(first >= 10, "{first}");
+    let rows = list();
+    assert_eq!(shows(), 0, "answers came from the cache");
+    // The cached answers judge the same way: the estimate, not the file size.
+    assert_eq!(find(&rows, "llama3.1:8b")["need_source"], "estimate");
 }

@@ -18,6 +18,15 @@ fn run(sim: &SimProcess, config: &std::path::Path, args: &[&str]) -> Output {
         .args(["--host", &sim.url])
         .args(args)
         .env_remove("OLLAMA_HOST")
+        // Caches and learned needs go to a scratch place, not the real ones.
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
+        )
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
+        )
         .output()
         .expect("binary runs")
 }
@@ -137,6 +146,8 @@ fn keep_reloads_pins_after_a_restart_and_stops_cleanly_on_sigterm() {
         .arg("--config")
         .arg(&config)
         .args(["--host", &sim.url, "keep"])
+        .env("XDG_CACHE_HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

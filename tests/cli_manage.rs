@@ -36,7 +36,16 @@ impl Env {
             .arg(self.config())
             .args(["--host", &self.sim.url])
             .args(args)
-            .env_remove("OLLAMA_HOST");
+            .env_remove("OLLAMA_HOST")
+            // Caches and learned needs go to a scratch place, not the real ones.
+            .env(
+                "XDG_CACHE_HOME",
+                std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
+            )
+            .env(
+                "XDG_DATA_HOME",
+                std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
+            );
         c
     }
 
@@ -201,6 +210,15 @@ fn pull_errors_are_plain_words_and_exit_1() {
             "x",
         ])
         .env_remove("OLLAMA_HOST")
+        // Caches and learned needs go to a scratch place, not the real ones.
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
+        )
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
+        )
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
@@ -346,6 +364,15 @@ fn log_file_gets_the_requests_and_stderr_stays_quiet() {
         .arg("--log-file")
         .arg(&log)
         .env_remove("OLLAMA_HOST")
+        // Caches and learned needs go to a scratch place, not the real ones.
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
+        )
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
+        )
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));

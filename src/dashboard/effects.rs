@@ -19,6 +19,8 @@ pub struct Runner {
     config_path: Option<PathBuf>,
     /// Where learned needs are kept; `None` keeps them for this run only.
     pub learned_path: Option<PathBuf>,
+    /// `/api/show` answers by digest.
+    pub shows: crate::show_cache::ShowCache,
     tx: UnboundedSender<Msg>,
     /// Loads in flight by normalised name, so a cancel can drop the request.
     loads: Mutex<HashMap<String, AbortHandle>>,
@@ -35,6 +37,7 @@ impl Runner {
             client,
             config_path,
             learned_path: None,
+            shows: crate::show_cache::ShowCache::none(),
             tx,
             loads: Mutex::default(),
         }
@@ -88,10 +91,14 @@ impl Runner {
             Effect::FetchVersion => self.spawn(async move { Msg::Version(c.version().await) }),
             Effect::FetchTags => self.spawn(async move { Msg::Tags(c.tags().await) }),
             Effect::FetchPs => self.spawn(async move { Msg::Ps(c.ps().await) }),
-            Effect::FetchShow { key, model } => self.spawn(async move {
-                let reply = Box::new(c.show(&model).await);
-                Msg::Show { key, model, reply }
-            }),
+            Effect::FetchShow { key, model } => {
+                let cache = self.shows.clone();
+                self.spawn(async move {
+                    // `key` is the manifest digest when the server gave one.
+                    let reply = Box::new(cache.show(&c, &model, &key).await);
+                    Msg::Show { key, model, reply }
+                })
+            }
             Effect::Load { model, spec } => self.spawn_load(model, spec),
             Effect::CancelLoad { model } => {
                 // Dropping the request makes Ollama give up on it ("request

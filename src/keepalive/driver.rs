@@ -46,6 +46,7 @@ pub async fn run_keeper_with(
 ) -> Result<()> {
     let mut judge = RoomJudge::default();
     judge.settings = crate::server_env::settings(&config);
+    judge.cache = crate::show_cache::ShowCache::platform();
     let mut d = Driver {
         keeper: Keeper::new(&config.keep_alive_models, Timestamp::now()),
         watch: ConfigWatch::new(config_path, config),

@@ -27,6 +27,8 @@ pub struct RoomJudge {
     pub settings: fit::ServerSettings,
     /// Configured keep-alives of the loaded models, for Ollama's eviction order.
     pub book: fit::KeepAliveBook,
+    /// `/api/show` answers by digest.
+    pub cache: crate::show_cache::ShowCache,
 }
 
 impl RoomJudge {
@@ -58,7 +60,11 @@ impl RoomJudge {
             if entry.is_remote() || self.arch.contains_key(&key) {
                 continue;
             }
-            let show = client.show(&entry.name).await.ok();
+            let show = self
+                .cache
+                .show(client, &entry.name, &entry.digest)
+                .await
+                .ok();
             if let Some(s) = &show {
                 self.caps.insert(key.clone(), s.capabilities.clone());
             }

@@ -85,10 +85,16 @@ impl Tmux {
         let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
         let socket = format!("mo-e2e-{}-{n}", std::process::id());
         let line = format!("{command}; echo EXITED:$?; sleep 60");
+        // Caches and learned needs go to a scratch place, not the real ones.
+        let scratch = std::env::temp_dir().join(&socket);
+        let scratch = scratch.display();
         let status = Command::new("tmux")
             .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
             .args(["-x", &w.to_string(), "-y", &h.to_string()])
-            .args(["-e", "TERM=xterm-256color", "sh", "-c", &line])
+            .args(["-e", "TERM=xterm-256color"])
+            .args(["-e", &format!("XDG_CACHE_HOME={scratch}")])
+            .args(["-e", &format!("XDG_DATA_HOME={scratch}")])
+            .args(["sh", "-c", &line])
             .status()
             .expect("tmux runs");
         assert!(status.success(), "tmux new-session failed");
