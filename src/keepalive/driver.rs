@@ -32,7 +32,16 @@ pub async fn run_keeper(
     memory: Box<dyn MemorySource>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
-    run_keeper_with(client, config, config_path, memory, shutdown, log_event).await
+    let cache = crate::show_cache::ShowCache::platform();
+    drive(
+        client,
+        config,
+        config_path,
+        memory,
+        shutdown,
+        (log_event, cache),
+    )
+    .await
 }
 
 /// [`run_keeper`] with the events sent to `on_event` instead of stderr.
@@ -44,9 +53,30 @@ pub async fn run_keeper_with(
     shutdown: impl Future<Output = ()>,
     on_event: impl FnMut(&KeeperEvent),
 ) -> Result<()> {
+    // In-process keepers (tests, embedding) keep no answers on disk.
+    let cache = crate::show_cache::ShowCache::none();
+    drive(
+        client,
+        config,
+        config_path,
+        memory,
+        shutdown,
+        (on_event, cache),
+    )
+    .await
+}
+
+async fn drive(
+    client: Client,
+    config: Config,
+    config_path: Option<PathBuf>,
+    memory: Box<dyn MemorySource>,
+    shutdown: impl Future<Output = ()>,
+    (on_event, cache): (impl FnMut(&KeeperEvent), crate::show_cache::ShowCache),
+) -> Result<()> {
     let mut judge = RoomJudge::default();
     judge.settings = crate::server_env::settings(&config);
-    judge.cache = crate::show_cache::ShowCache::platform();
+    judge.cache = cache;
     let mut d = Driver {
         keeper: Keeper::new(&config.keep_alive_models, Timestamp::now()),
         watch: ConfigWatch::new(config_path, config),

@@ -184,6 +184,32 @@ pub struct Keeper {
     events: Vec<KeeperEvent>,
     /// Which runner serves which pin: by name, digest or weights blob.
     aliases: Aliases,
+    /// Names `/api/ps` listed last time (normalised), to tell why a pin is gone.
+    last_running: Vec<String>,
+}
+
+/// Why a pinned model is no longer loaded, as far as two polls tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Gone {
+    /// Every model went at once, or the server did not answer in between.
+    Restart,
+    /// Another model came in as it went.
+    Evicted,
+    /// It went and nothing came in: another client unloaded it, or it expired.
+    Unloaded,
+    /// It was not loaded the last time either.
+    NotLoaded,
+}
+
+impl Gone {
+    pub(super) fn reason(self) -> &'static str {
+        match self {
+            Gone::Restart => "Ollama restarted",
+            Gone::Evicted => "it was evicted",
+            Gone::Unloaded => "it was unloaded",
+            Gone::NotLoaded => "it was not loaded",
+        }
+    }
 }
 
 fn after(now: Timestamp, secs: i64) -> Timestamp {
@@ -204,6 +230,7 @@ impl Keeper {
             server_up: None,
             events: Vec::new(),
             aliases: Aliases::default(),
+            last_running: Vec::new(),
         };
         keeper.set_pins(pins);
         keeper
@@ -313,6 +340,27 @@ impl Keeper {
         running: &[RunningModel],
         room: impl Fn(&str) -> R,
     ) -> Vec<KeeperAction> {
+        let was_down = self.server_up == Some(false);
+        let before = std::mem::replace(
+            &mut self.last_running,
+            running
+                .iter()
+                .map(|r| crate::names::normalize(&r.name))
+                .collect(),
+        );
+        let everything = !before.is_empty() && running.is_empty();
+        let arrived = self.last_running.iter().any(|n| !before.contains(n));
+        let gone = |name: &str| {
+            if was_down || everything {
+                Gone::Restart
+            } else if !before.contains(&crate::names::normalize(name)) {
+                Gone::NotLoaded
+            } else if arrived {
+                Gone::Evicted
+            } else {
+                Gone::Unloaded
+            }
+        };
         if self.server_up == Some(false) {
             self.event(now, None, Kind::ServerBack, "Ollama answers again".into());
             // Failures while it was down say nothing about the pins themselves.
@@ -331,10 +379,13 @@ impl Keeper {
             let action = match entry {
                 Some(r) => self.judge_loaded(i, now, r),
                 // A cloud name is never asked about: nothing may be sent for it.
-                None if cloud_name(name) => self.judge_missing(i, now, Room::Remote),
+                None if cloud_name(name) => {
+                    self.judge_missing(i, now, Room::Remote, Gone::NotLoaded)
+                }
                 None => {
+                    let why = gone(name);
                     let r = room(name).into();
-                    self.judge_missing(i, now, r)
+                    self.judge_missing(i, now, r, why)
                 }
             };
             actions.extend(action);

@@ -70,6 +70,7 @@ impl Keeper {
         i: usize,
         now: Timestamp,
         room: Room,
+        gone: super::Gone,
     ) -> Option<KeeperAction> {
         let name = self.pins[i].name.clone();
         let pin = &mut self.pins[i];
@@ -83,9 +84,13 @@ impl Keeper {
             } else {
                 secs_text(secs)
             };
-            let msg = format!(
-                "{name} dropped out again {when} after it was reloaded (something else needs the memory)"
-            );
+            let msg = if gone == super::Gone::Restart {
+                format!("Ollama restarted {when} after {name} was reloaded")
+            } else {
+                format!(
+                    "{name} dropped out again {when} after it was reloaded (something else needs the memory)"
+                )
+            };
             self.fail(i, now, false, msg);
             return None;
         }
@@ -147,7 +152,7 @@ impl Keeper {
             Room::Fits => {
                 pin.reported = None;
                 pin.status = PinStatus::Reloading;
-                let reason = "it dropped out".to_string();
+                let reason = gone.reason().to_string();
                 pin.in_flight = Some(InFlight {
                     repin: false,
                     since: now,

@@ -116,7 +116,31 @@ fn a_missing_model_that_fits_is_reloaded_once() {
     assert_eq!(k.status("m:1"), Some(&PinStatus::Held));
     let last = k.take_events().pop().expect("an event");
     assert_eq!(last.kind, KeeperEventKind::Reloaded);
-    assert_eq!(last.message, "reloaded m:1 in 30.0s (it dropped out)");
+    assert_eq!(last.message, "reloaded m:1 in 30.0s (it was not loaded)");
+}
+
+/// Reloads say why the pin went, as two polls tell it: everything gone at once (or
+/// the server down in between) is a restart, another model arriving an eviction,
+/// and nothing arriving an unload by another client or an expiry.
+#[test]
+fn reloads_name_why_the_pin_went() {
+    let reason = |before: &[RunningModel], after: &[RunningModel], down: bool| {
+        let mut k = Keeper::new(["m:1"], at(0));
+        k.on_ps(at(0), before, fits);
+        if down {
+            k.on_ps_error(at(1), &crate::ollama::OllamaError::status(500, "boom"));
+        }
+        k.take_events();
+        assert_eq!(k.on_ps(at(2), after, fits), reload("m:1"));
+        k.on_result("m:1", at(3), Ok(()));
+        k.take_events().pop().expect("an event").message
+    };
+    let held = [model("m:1", forever()), model("o:1", forever())];
+    assert!(reason(&held, &[], false).ends_with("(Ollama restarted)"));
+    assert!(reason(&held, &[model("o:1", forever())], true).ends_with("(Ollama restarted)"));
+    let other = [model("o:1", forever()), model("x:9", forever())];
+    assert!(reason(&held, &other, false).ends_with("(it was evicted)"));
+    assert!(reason(&held, &[model("o:1", forever())], false).ends_with("(it was unloaded)"));
 }
 
 #[test]
