@@ -115,12 +115,20 @@ async fn event_loop(
     let mut tags_tick = timer(secs(refresh.installed_secs));
     let mut clock_tick = interval(Duration::from_secs(1));
     clock_tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    // While `/api/show` answers stream in (10,000 at start), a frame at most every
+    // SHOW_FRAME_GAP: each one re-sorts and re-picks over every model.
+    let mut last_frame = Instant::now();
+    let mut only_shows = false;
     loop {
-        app::settle(&mut state);
-        if state.dirty {
-            term.draw(|f| crate::ui::draw(f, &state))
-                .wrap_err("cannot draw")?;
-            state.dirty = false;
+        let throttled = only_shows && last_frame.elapsed() < SHOW_FRAME_GAP;
+        if !throttled {
+            app::settle(&mut state);
+            if state.dirty {
+                term.draw(|f| crate::ui::draw(f, &state))
+                    .wrap_err("cannot draw")?;
+                state.dirty = false;
+                last_frame = Instant::now();
+            }
         }
         if state.quit {
             return Ok(());
@@ -134,16 +142,26 @@ async fn event_loop(
             _ = ps_tick.tick() => vec![Msg::PollPs],
             _ = tags_tick.tick() => vec![Msg::PollTags],
             _ = clock_tick.tick(), if state.needs_clock() => Vec::new(),
+            _ = tokio::time::sleep_until(last_frame + SHOW_FRAME_GAP), if throttled => Vec::new(),
         };
         // The clock first, so whatever these messages start is timed from now.
         runner.dispatch(&mut state, Msg::Clock(Timestamp::now()));
+        only_shows = !msgs.is_empty() && msgs.iter().all(is_show);
         for m in msgs {
             runner.dispatch(&mut state, m);
         }
         while let Ok(m) = rx.try_recv() {
+            only_shows &= is_show(&m);
             runner.dispatch(&mut state, m);
         }
     }
+}
+
+/// Frames are at most this close while only `/api/show` answers arrive.
+const SHOW_FRAME_GAP: Duration = Duration::from_millis(250);
+
+fn is_show(m: &Msg) -> bool {
+    matches!(m, Msg::Show { .. })
 }
 
 fn input_msgs(batch: Vec<std::io::Result<Event>>) -> color_eyre::Result<Vec<Msg>> {

@@ -858,10 +858,12 @@ fn show_is_fetched_for_the_selection_first_a_few_at_a_time() {
             .unwrap_or_default()
     );
     // Moving to a model not fetched yet does not exceed the limit.
+    assert_eq!(s.flight.shows.len(), 3, "{:?}", s.flight.shows);
+    let g = update(&mut s, ch('G'));
     assert!(
-        update(&mut s, ch('G'))
-            .iter()
-            .all(|f| !matches!(f, Effect::FetchShow { .. }))
+        g.iter().all(|f| !matches!(f, Effect::FetchShow { .. })),
+        "{g:?} {:?}",
+        s.flight.shows
     );
     let Some(Effect::FetchShow { key, model }) = fx.first().cloned() else {
         panic!("expected a show fetch");
@@ -1156,4 +1158,68 @@ fn without_the_hosts_memory_verdicts_are_unknown_not_guessed() {
     assert!(log_texts(&s)[0].starts_with("cannot read memory: http://gpu-box:9100/metrics"));
     update(&mut s, Msg::Memory(memory(32.0, 14.0, &[(24.0, 6.0)])));
     assert_ne!(s.rows[i].verdict, model_orchestrator::fit::Verdict::Unknown);
+}
+
+#[test]
+fn details_of_many_models_come_a_few_at_a_time_then_one_by_one() {
+    // 300 models: the rows on screen first at full speed, the rest in the
+    // background one at a time, each asked for once.
+    let mut s = new_state(Config::default());
+    update(&mut s, Msg::Version(Ok("0.12.6".into())));
+    let models: Vec<_> = (0..300)
+        .map(|i| {
+            let mut e = entry(&format!("m{i:03}:7b"), 4.0, "7B", "Q4_0", "llama");
+            e.digest = format!("{i:064x}");
+            e
+        })
+        .collect();
+    let mut fx = update(&mut s, Msg::Tags(Ok(models)));
+    let mut asked = std::collections::HashSet::new();
+    let mut answered = 0;
+    while let Some(Effect::FetchShow { key, model }) = fx
+        .iter()
+        .find(|f| matches!(f, Effect::FetchShow { .. }))
+        .cloned()
+    {
+        for f in &fx {
+            if let Effect::FetchShow { key, .. } = f {
+                assert!(asked.insert(key.clone()), "{key} asked twice");
+            }
+        }
+        let limit = if answered < 64 { 3 } else { 1 };
+        assert!(
+            s.flight.shows.len() <= limit,
+            "{} in flight after {answered}",
+            s.flight.shows.len()
+        );
+        fx = update(
+            &mut s,
+            Msg::Show {
+                key,
+                model,
+                reply: Box::new(Ok(show("llama", 32, 8192))),
+            },
+        );
+        answered += 1;
+        // Answers for the others still in flight come later.
+        while let Some(k) = s.flight.shows.iter().next().cloned() {
+            let name = s
+                .models
+                .iter()
+                .find(|m| m.digest == k)
+                .map(|m| m.name.clone())
+                .unwrap_or_default();
+            fx.extend(update(
+                &mut s,
+                Msg::Show {
+                    key: k,
+                    model: name,
+                    reply: Box::new(Ok(show("llama", 32, 8192))),
+                },
+            ));
+            answered += 1;
+        }
+    }
+    assert_eq!(asked.len(), 300);
+    assert_eq!(s.shows.len(), 300);
 }

@@ -58,6 +58,7 @@ pub fn on_tags(state: &mut State, reply: Reply<Vec<ModelEntry>>, fx: &mut Vec<Ef
                 state.models = models;
                 state.tags_loaded = true;
                 derive::refresh(state);
+                rebuild_show_queue(state);
                 state.dirty = true;
             }
             schedule_shows(state, fx);
@@ -152,8 +153,13 @@ pub fn on_show(
             derive::refresh_rows(state, &touched);
             state.dirty = true;
         }
-        // The polls notice a lost server; this model is simply tried again later.
-        Err(e) if e.is_connection() => return,
+        // The polls notice a lost server; this model is tried again later.
+        Err(e) if e.is_connection() => {
+            if let Some(i) = state.models.iter().position(|m| State::show_key(m) == key) {
+                state.show_queue.push_back(i);
+            }
+            return;
+        }
         Err(e) => {
             state.show_failed.insert(key);
             let text = format!("cannot read details of {}: {}", clean(model), e.plain());
@@ -163,35 +169,71 @@ pub fn on_show(
     schedule_shows(state, fx);
 }
 
-/// Asks for `/api/show` of the selected model first, then the others in table
-/// order, a few at a time.
+/// Asks for `/api/show` of the selected model first, then the rows on screen, a
+/// few at a time, then the rest one at a time in the background: at start with
+/// 10,000 models the server is not flooded and the dashboard stays idle-cheap.
 pub fn schedule_shows(state: &mut State, fx: &mut Vec<Effect>) {
     if !reachable(state) {
         return;
     }
-    let order = state
+    if state.show_queue.is_empty() && state.show_queue_for != state.models.len() {
+        rebuild_show_queue(state);
+    }
+    // The selection and the rows on screen come before the queue, at full speed
+    // (a scroll brings new ones).
+    let rows = usize::from(state.size.1);
+    let visible: Vec<usize> = state
         .selected_index()
         .into_iter()
-        .chain(state.view.iter().copied())
-        .collect::<Vec<_>>();
-    for i in order {
+        .chain(state.view.iter().skip(state.scroll).take(rows).copied())
+        .collect();
+    for i in visible {
         if state.flight.shows.len() >= SHOW_PARALLEL {
             break;
         }
-        let Some(entry) = state.models.get(i) else {
-            continue;
-        };
-        let key = State::show_key(entry);
-        if state.shows.contains_key(&key)
-            || state.show_failed.contains(&key)
-            || state.flight.shows.contains(&key)
-        {
-            continue;
-        }
-        state.flight.shows.insert(key.clone());
-        fx.push(Effect::FetchShow {
-            key,
-            model: entry.name.clone(),
-        });
+        request_show(state, i, fx);
     }
+    let parallel = if state.shows.len() < FOREGROUND_SHOWS {
+        SHOW_PARALLEL
+    } else {
+        1
+    };
+    while state.flight.shows.len() < parallel {
+        let Some(i) = state.show_queue.pop_front() else {
+            break;
+        };
+        request_show(state, i, fx);
+    }
+}
+
+/// How many answers are fetched at full speed before the rest go one at a time.
+const FOREGROUND_SHOWS: usize = 64;
+
+/// The order details are fetched in: what is on screen, then the table's order.
+pub fn rebuild_show_queue(state: &mut State) {
+    let rows = usize::from(state.size.1);
+    let on_screen = state.view.iter().skip(state.scroll).take(rows).copied();
+    let mut queue: std::collections::VecDeque<usize> = on_screen.collect();
+    queue.extend(state.view.iter().copied());
+    state.show_queue = queue;
+    state.show_queue_for = state.models.len();
+}
+
+/// Fetches the details of model `i` unless they are known, failed or on the way.
+fn request_show(state: &mut State, i: usize, fx: &mut Vec<Effect>) {
+    let Some(entry) = state.models.get(i) else {
+        return;
+    };
+    let key = State::show_key(entry);
+    if state.shows.contains_key(&key)
+        || state.show_failed.contains(&key)
+        || state.flight.shows.contains(&key)
+    {
+        return;
+    }
+    state.flight.shows.insert(key.clone());
+    fx.push(Effect::FetchShow {
+        key,
+        model: entry.name.clone(),
+    });
 }

@@ -63,6 +63,10 @@ pub struct State {
     /// The memory pane inside its border at the current size (`app::memory`).
     pub memory_area: ratatui::layout::Rect,
     pub rows: Vec<Row>,
+    /// Models whose details are still to be fetched, in the order to fetch them.
+    pub show_queue: std::collections::VecDeque<usize>,
+    /// The number of models `show_queue` was built for.
+    pub show_queue_for: usize,
     /// Rows changed since the view and the best pick were last rebuilt
     /// (`derive::settle`).
     pub derive_pending: bool,
@@ -152,6 +156,8 @@ impl State {
             rows: Vec::new(),
             evict_order: Vec::new(),
             derive_pending: false,
+            show_queue: std::collections::VecDeque::new(),
+            show_queue_for: 0,
             judged_memory: None,
             view: Vec::new(),
             best: None,

@@ -14,7 +14,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     // Answers of `/api/show` come in bursts: their view and best pick are rebuilt
     // once, by the next other message or the loop's `settle` before a frame.
-    let batchable = matches!(msg, Msg::Show { .. });
+    let batchable = matches!(msg, Msg::Show { .. } | Msg::Clock(_));
     match msg {
         Msg::Clock(now) => clock(state, now, &mut fx),
         Msg::Key(key) => input::on_key(state, key, &mut fx),
