@@ -120,7 +120,8 @@ async fn event_loop(
     let mut last_frame = Instant::now();
     let mut only_shows = false;
     loop {
-        let throttled = only_shows && last_frame.elapsed() < SHOW_FRAME_GAP;
+        let gap = show_frame_gap(&state);
+        let throttled = only_shows && last_frame.elapsed() < gap;
         if !throttled {
             app::settle(&mut state);
             if state.dirty {
@@ -142,7 +143,7 @@ async fn event_loop(
             _ = ps_tick.tick() => vec![Msg::PollPs],
             _ = tags_tick.tick() => vec![Msg::PollTags],
             _ = clock_tick.tick(), if state.needs_clock() => Vec::new(),
-            _ = tokio::time::sleep_until(last_frame + SHOW_FRAME_GAP), if throttled => Vec::new(),
+            _ = tokio::time::sleep_until(last_frame + gap), if throttled => Vec::new(),
         };
         // The clock first, so whatever these messages start is timed from now.
         runner.dispatch(&mut state, Msg::Clock(Timestamp::now()));
@@ -157,8 +158,16 @@ async fn event_loop(
     }
 }
 
-/// Frames are at most this close while only `/api/show` answers arrive.
-const SHOW_FRAME_GAP: Duration = Duration::from_millis(250);
+/// Frames are at most this close while only `/api/show` answers arrive: the
+/// first ones fill the rows on screen, later ones (fetched in the background)
+/// change only rows off screen, the sort order and the best pick.
+fn show_frame_gap(state: &State) -> Duration {
+    if state.shows.len() < 64 {
+        Duration::from_millis(250)
+    } else {
+        Duration::from_secs(2)
+    }
+}
 
 fn is_show(m: &Msg) -> bool {
     matches!(m, Msg::Show { .. })
