@@ -147,7 +147,7 @@ pub fn on_show(
     match reply {
         Ok(show) => {
             let touched: Vec<usize> = (0..state.models.len())
-                .filter(|&i| State::show_key(&state.models[i]) == key)
+                .filter(|&i| State::has_show_key(&state.models[i], &key))
                 .collect();
             state.shows.insert(key, ShowInfo::from_response(&show));
             derive::refresh_rows(state, &touched);
@@ -155,7 +155,11 @@ pub fn on_show(
         }
         // The polls notice a lost server; this model is tried again later.
         Err(e) if e.is_connection() => {
-            if let Some(i) = state.models.iter().position(|m| State::show_key(m) == key) {
+            if let Some(i) = state
+                .models
+                .iter()
+                .position(|m| State::has_show_key(m, &key))
+            {
                 state.show_queue.push_back(i);
             }
             return;

@@ -197,8 +197,22 @@ impl State {
         }
     }
 
+    /// `show_key(entry) == key`, without building the key (10,000 models are
+    /// compared on every answer).
+    pub fn has_show_key(entry: &ModelEntry, key: &str) -> bool {
+        if entry.digest.is_empty() {
+            crate::names::normalize(&entry.name) == key
+        } else {
+            entry.digest == key
+        }
+    }
+
     pub fn show_for(&self, entry: &ModelEntry) -> Option<&ShowInfo> {
-        self.shows.get(&State::show_key(entry))
+        if entry.digest.is_empty() {
+            self.shows.get(&State::show_key(entry))
+        } else {
+            self.shows.get(entry.digest.as_str())
+        }
     }
 
     /// The model under the cursor in the installed table.
