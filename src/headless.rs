@@ -255,7 +255,7 @@ pub async fn load(
     let spec = LoadSpec {
         embedding: target.embedding(),
         keep_alive: chosen,
-        num_ctx: target.num_ctx(),
+        num_ctx: target.num_ctx().or(config.num_ctx),
     };
     let started = Instant::now();
     client

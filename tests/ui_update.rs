@@ -1223,3 +1223,20 @@ fn details_of_many_models_come_a_few_at_a_time_then_one_by_one() {
     assert_eq!(asked.len(), 300);
     assert_eq!(s.shows.len(), 300);
 }
+
+#[test]
+fn a_configured_num_ctx_is_sent_with_the_load_it_was_judged_at() {
+    // The need is computed at the config's num_ctx, so the load must ask for it,
+    // or the server would load at its own default and the verdict would not hold.
+    let config = Config {
+        num_ctx: Some(8192),
+        ..Config::default()
+    };
+    let mut s = connected(config, typical_models(), vec![]);
+    select(&mut s, "mistral:7b");
+    let fx = press(&mut s, KeyCode::Enter);
+    match fx.as_slice() {
+        [Effect::Load { spec, .. }] => assert_eq!(spec.num_ctx, Some(8192)),
+        other => panic!("{other:?}"),
+    }
+}

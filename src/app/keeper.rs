@@ -164,7 +164,8 @@ fn start(state: &mut State, action: KeeperAction, fx: &mut Vec<Effect>) {
         KeeperAction::Repin { .. } => OpKind::Repin,
         KeeperAction::Reload { .. } => OpKind::Reload,
     };
-    let spec = action.spec(state.kind_of(&model) == crate::kind::Kind::Embedding);
+    let embedding = state.kind_of(&model) == crate::kind::Kind::Embedding;
+    let spec = action.spec(embedding, state.config.num_ctx);
     let was_loaded = state.is_loaded(&model);
     state.ops.push(Op {
         kind,

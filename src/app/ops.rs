@@ -115,7 +115,11 @@ fn spec_for(state: &State, name: &str, kind: OpKind) -> LoadSpec {
     LoadSpec {
         embedding: state.kind_of(name) == Kind::Embedding,
         keep_alive,
-        num_ctx: state.runner_of(name).and_then(|r| r.context_length),
+        // The loaded runner's context, else ours (`num_ctx` in the config) when set.
+        num_ctx: state
+            .runner_of(name)
+            .and_then(|r| r.context_length)
+            .or(state.config.num_ctx),
     }
 }
 

@@ -203,7 +203,8 @@ impl<F: FnMut(&KeeperEvent)> Driver<F> {
     /// loaded model it only resets the timer, on a missing one it loads it.
     fn start(&mut self, action: KeeperAction) {
         let model = action.model().to_string();
-        let spec = action.spec(self.judge.kind(&model) == crate::kind::Kind::Embedding);
+        let embedding = self.judge.kind(&model) == crate::kind::Kind::Embedding;
+        let spec = action.spec(embedding, self.watch.config().num_ctx);
         let client = self.client.clone();
         let task_model = model.clone();
         let handle = self.tasks.spawn(async move {

@@ -37,11 +37,12 @@ impl KeeperAction {
         }
     }
 
-    /// What to send for a model of this kind.
-    pub fn spec(&self, embedding: bool) -> crate::ollama::LoadSpec {
+    /// What to send for a model of this kind; a reload takes `default_ctx` (the
+    /// config's `num_ctx`), a re-pin the loaded runner's context.
+    pub fn spec(&self, embedding: bool, default_ctx: Option<u64>) -> crate::ollama::LoadSpec {
         let num_ctx = match self {
-            KeeperAction::Repin { num_ctx, .. } => *num_ctx,
-            KeeperAction::Reload { .. } => None,
+            KeeperAction::Repin { num_ctx, .. } => num_ctx.or(default_ctx),
+            KeeperAction::Reload { .. } => default_ctx,
         };
         crate::ollama::LoadSpec::pin(embedding, num_ctx)
     }
