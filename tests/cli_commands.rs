@@ -1,13 +1,13 @@
 //! The real binary's non-interactive commands against the stand-in over loopback.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use model_orchestrator::duration::KeepAlive;
 use model_orchestrator::ollama::Client;
 use model_orchestrator::sim::{self, SimHandle, SimOptions};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_model-orchestrator");
+mod support;
 
 struct Env {
     sim: SimHandle,
@@ -24,21 +24,12 @@ async fn setup(config: &str) -> Env {
 impl Env {
     fn run(&self, args: &[&str]) -> Output {
         let config = self.dir.path().join("config.toml");
-        Command::new(BIN)
+        support::bin()
             .arg("--config")
             .arg(&config)
             .args(["--host", &self.sim.url()])
             .args(args)
             .env_remove("OLLAMA_HOST")
-            // Caches and learned needs go to a scratch place, not the real ones.
-            .env(
-                "XDG_CACHE_HOME",
-                std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
-            )
-            .env(
-                "XDG_DATA_HOME",
-                std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
-            )
             .output()
             .expect("binary runs")
     }
@@ -134,7 +125,7 @@ async fn unreachable_server_says_which_url_and_how_to_start_ollama() {
     let port = listener.local_addr().expect("addr").port();
     drop(listener);
     let url = format!("http://127.0.0.1:{port}");
-    let out = Command::new(BIN)
+    let out = support::bin()
         .args(["--config", "/dev/null", "--host", &url, "list"])
         .output()
         .expect("runs");
@@ -163,7 +154,7 @@ async fn broken_config_is_reported_with_line_and_column_and_left_alone() {
 #[test]
 fn host_flag_parses_like_ollama_host() {
     // A bind-all address connects locally; an unreachable port proves which URL was used.
-    let out = Command::new(BIN)
+    let out = support::bin()
         .args(["--config", "/dev/null", "--host", "0.0.0.0:1", "ps"])
         .output()
         .expect("runs");
@@ -213,7 +204,7 @@ async fn a_loaded_model_wins_the_selection() {
 
 #[test]
 fn demo_with_a_command_is_refused_with_advice() {
-    let out = Command::new(BIN)
+    let out = support::bin()
         .args(["--config", "/dev/null", "--demo", "list"])
         .output()
         .expect("runs");
@@ -324,7 +315,7 @@ async fn a_second_run_asks_show_only_for_digests_never_seen() {
     // A cache of its own, so other tests in this process do not fill it first.
     let scratch = tempfile::tempdir().expect("tempdir");
     let list = || {
-        let out = Command::new(BIN)
+        let out = support::bin()
             .args([
                 "--config",
                 "/dev/null",

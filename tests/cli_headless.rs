@@ -7,26 +7,17 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{BIN, SimProcess, eventually};
+use support::{SimProcess, eventually};
 
 const WAIT: Duration = Duration::from_secs(20);
 
 fn run(sim: &SimProcess, config: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(BIN)
+    support::bin()
         .arg("--config")
         .arg(config)
         .args(["--host", &sim.url])
         .args(args)
         .env_remove("OLLAMA_HOST")
-        // Caches and learned needs go to a scratch place, not the real ones.
-        .env(
-            "XDG_CACHE_HOME",
-            std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
-        )
-        .env(
-            "XDG_DATA_HOME",
-            std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
-        )
         .output()
         .expect("binary runs")
 }
@@ -142,7 +133,7 @@ fn keep_reloads_pins_after_a_restart_and_stops_cleanly_on_sigterm() {
         "keep_alive_models = [\"mistral:7b\"]\n[refresh]\nloaded_secs = 0.2\n",
     )
     .expect("write");
-    let keep = Command::new(BIN)
+    let keep = support::bin()
         .arg("--config")
         .arg(&config)
         .args(["--host", &sim.url, "keep"])

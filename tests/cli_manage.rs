@@ -31,21 +31,12 @@ impl Env {
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
+        let mut c = support::bin();
         c.arg("--config")
             .arg(self.config())
             .args(["--host", &self.sim.url])
             .args(args)
-            .env_remove("OLLAMA_HOST")
-            // Caches and learned needs go to a scratch place, not the real ones.
-            .env(
-                "XDG_CACHE_HOME",
-                std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
-            )
-            .env(
-                "XDG_DATA_HOME",
-                std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
-            );
+            .env_remove("OLLAMA_HOST");
         c
     }
 
@@ -200,7 +191,7 @@ fn pull_errors_are_plain_words_and_exit_1() {
         "{}",
         stderr(&out)
     );
-    let out = Command::new(BIN)
+    let out = support::bin()
         .args([
             "--config",
             "/dev/null",
@@ -210,15 +201,6 @@ fn pull_errors_are_plain_words_and_exit_1() {
             "x",
         ])
         .env_remove("OLLAMA_HOST")
-        // Caches and learned needs go to a scratch place, not the real ones.
-        .env(
-            "XDG_CACHE_HOME",
-            std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
-        )
-        .env(
-            "XDG_DATA_HOME",
-            std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
-        )
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
@@ -304,7 +286,7 @@ fn unload_all_unpins_pinned_models_first_and_says_so() {
 
 #[test]
 fn completions_and_the_man_page_name_the_subcommands() {
-    let out = Command::new(BIN)
+    let out = support::bin()
         .args(["completions", "bash"])
         .output()
         .expect("runs");
@@ -320,7 +302,7 @@ fn completions_and_the_man_page_name_the_subcommands() {
     ] {
         assert!(script.contains(word), "{word} missing from the script");
     }
-    let out = Command::new(BIN).arg("manpage").output().expect("runs");
+    let out = support::bin().arg("manpage").output().expect("runs");
     ok(&out);
     let page = stdout(&out);
     assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
@@ -359,20 +341,11 @@ fn log_file_gets_the_requests_and_stderr_stays_quiet() {
     let text = log_of(&log);
     assert!(text.contains("/api/ps") && text.contains("DEBUG"), "{text}");
 
-    let out = Command::new(BIN)
+    let out = support::bin()
         .args(["--config", "/dev/null", "--host", "127.0.0.1:1", "ps"])
         .arg("--log-file")
         .arg(&log)
         .env_remove("OLLAMA_HOST")
-        // Caches and learned needs go to a scratch place, not the real ones.
-        .env(
-            "XDG_CACHE_HOME",
-            std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
-        )
-        .env(
-            "XDG_DATA_HOME",
-            std::env::temp_dir().join(format!("mo-test-{}", std::process::id())),
-        )
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));

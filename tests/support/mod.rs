@@ -9,6 +9,17 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_model-orchestrator");
 
+/// The binary with its caches and learned needs in a scratch place of this test
+/// process, never the user's real ones.
+pub fn bin() -> Command {
+    let scratch = std::env::temp_dir().join(format!("mo-test-{}", std::process::id()));
+    let mut c = Command::new(BIN);
+    c.env_remove("OLLAMA_HOST")
+        .env("XDG_CACHE_HOME", &scratch)
+        .env("XDG_DATA_HOME", &scratch);
+    c
+}
+
 /// `model-orchestrator sim` running in the background; killed on drop.
 pub struct SimProcess {
     child: Child,
