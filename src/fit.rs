@@ -173,8 +173,8 @@ pub struct Model<'a> {
 }
 
 impl<'a> Scene<'a> {
-    /// A scene with the loaded models in name order; call [`Scene::order`] for
-    /// Ollama's eviction order.
+    /// A scene with the loaded models in name order (as if all had the same
+    /// keep-alive); call [`Scene::order`] for Ollama's eviction order.
     pub fn new(
         server: &'a Server,
         memory: Option<&'a MemorySnapshot>,
@@ -189,8 +189,18 @@ impl<'a> Scene<'a> {
             config,
             learned: None,
         };
-        scene.residents =
-            scene.eviction_order(&KeepAliveBook::default(), |_| None, jiff::Timestamp::now());
+        // Without keep-alives all tie: by name (no clock read here; `order` has one).
+        let mut residents: Vec<Resident> = running
+            .iter()
+            .map(|r| Resident {
+                name: r.name.clone(),
+                size: r.size,
+                size_vram: r.vram(),
+                weights: None,
+            })
+            .collect();
+        residents.sort_by_key(|r| crate::names::normalize(&r.name));
+        scene.residents = residents;
         scene
     }
 

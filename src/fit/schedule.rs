@@ -181,7 +181,6 @@ fn first_load(demand: &Demand, server: &Server, room: &Room) -> Result<Landing, 
     };
     // On ≥ 0.30 Ollama no longer checks, but a load that does not fit in RAM + VRAM
     // fails all the same; the figure is the same either way.
-    let _checked = server.band.checks_system_memory();
     if placed.ram() > ram {
         return Err(placed.ram() - ram);
     }
