@@ -11,3 +11,5 @@ mod client;
 mod common;
 #[path = "faults/replies.rs"]
 mod replies;
+#[path = "faults/sizes.rs"]
+mod sizes;
