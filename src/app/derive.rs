@@ -185,8 +185,11 @@ pub fn select_name(state: &mut State, name: &str) -> bool {
     pos.is_some()
 }
 
+/// Keeps both cursors on a row after the lists changed, and the table scrolled to
+/// show the cursor (a shorter list must not leave it scrolled past its end).
 pub fn clamp_selection(state: &mut State) {
     state.selected = state.selected.min(state.view.len().saturating_sub(1));
+    super::input::ensure_visible(state);
     state.loaded_selected = state
         .loaded_selected
         .min(state.loaded_rows().len().saturating_sub(1));

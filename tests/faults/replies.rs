@@ -308,3 +308,26 @@ fn hostile_names_and_errors_are_drawn_clean_and_whole() {
         assert_sound(&frame(&mut s, 80, 24));
     }
 }
+
+#[test]
+fn a_list_that_shrinks_under_a_scrolled_table_scrolls_back_to_the_cursor() {
+    let mut s = connected(Config::default(), many_models(200), vec![]);
+    update(&mut s, key(KeyCode::End));
+    assert_eq!(s.selected, 199);
+    assert!(s.scroll > 100, "scrolled down: {}", s.scroll);
+    // Models were removed elsewhere: three are left.
+    update(&mut s, Msg::PollTags);
+    update(&mut s, Msg::Tags(Ok(many_models(3))));
+    assert_eq!(s.view.len(), 3);
+    assert!(s.selected < 3);
+    assert!(
+        s.scroll <= s.selected,
+        "scroll {} past the cursor {}",
+        s.scroll,
+        s.selected
+    );
+    let buf = frame(&mut s, 80, 24);
+    assert_sound(&buf);
+    assert_shows(&buf, "zoo/m00000:q4");
+    assert_shows(&buf, "zoo/m00002:q4");
+}
