@@ -190,7 +190,12 @@ pub fn select_name(state: &mut State, name: &str) -> bool {
 pub fn clamp_selection(state: &mut State) {
     state.selected = state.selected.min(state.view.len().saturating_sub(1));
     super::input::ensure_visible(state);
-    state.loaded_selected = state
-        .loaded_selected
-        .min(state.loaded_rows().len().saturating_sub(1));
+    clamp_loaded(state);
+}
+
+/// Keeps the Loaded pane's cursor on a row: its rows come and go with loads in
+/// flight and pins, not only with `/api/ps`.
+pub fn clamp_loaded(state: &mut State) {
+    let rows = state.loaded_rows().len();
+    state.loaded_selected = state.loaded_selected.min(rows.saturating_sub(1));
 }

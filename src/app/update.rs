@@ -46,6 +46,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     if !batchable {
         derive::settle(state);
     }
+    // An operation that ended or a pin that changed can take the row under the
+    // Loaded pane's cursor away.
+    derive::clamp_loaded(state);
     fx
 }
 

@@ -331,3 +331,34 @@ fn a_list_that_shrinks_under_a_scrolled_table_scrolls_back_to_the_cursor() {
     assert_shows(&buf, "zoo/m00000:q4");
     assert_shows(&buf, "zoo/m00002:q4");
 }
+
+#[test]
+fn the_loaded_cursor_stays_on_a_row_when_a_failed_load_leaves_the_pane() {
+    let loaded = vec![running("llama3.1:8b", 6.1, 6.1, Some(at(600)))];
+    let mut s = connected(Config::default(), typical_models(), loaded);
+    assert!(model_orchestrator::app::derive::select_name(
+        &mut s,
+        "phi3:mini"
+    ));
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.ops.len(), 1);
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(s.loaded_rows().len(), 2, "the loaded model and the load");
+    assert_eq!(s.loaded_selected, 1);
+    assert_eq!(s.target(), Some("phi3:mini"));
+    update(
+        &mut s,
+        Msg::LoadDone {
+            model: "phi3:mini".into(),
+            keep_alive: None,
+            reply: Err(server_error("model requires more system memory")),
+        },
+    );
+    assert_eq!(s.loaded_rows().len(), 1);
+    assert_eq!(
+        s.loaded_selected, 0,
+        "the cursor is on the row that is left"
+    );
+    assert_eq!(s.target(), Some("llama3.1:8b"));
+}
