@@ -9,6 +9,8 @@ mod ui_fixtures;
 mod client;
 #[path = "faults/common.rs"]
 mod common;
+#[path = "faults/props.rs"]
+mod props;
 #[path = "faults/replies.rs"]
 mod replies;
 #[path = "faults/sizes.rs"]
