@@ -9,6 +9,8 @@ mod ui_fixtures;
 mod client;
 #[path = "faults/common.rs"]
 mod common;
+#[path = "faults/config.rs"]
+mod config;
 #[path = "faults/props.rs"]
 mod props;
 #[path = "faults/replies.rs"]
