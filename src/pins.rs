@@ -64,6 +64,14 @@ pub fn save_pin(path: &Path, model: &str, pinned: bool) -> Result<PinChange, Pin
     if change == PinChange::Unchanged && existing.is_some() {
         return Ok(change);
     }
+    // The rename would replace a file the user made read-only (and root writes
+    // anywhere): its mode is the user's say.
+    if existing.is_some() && std::fs::metadata(&target).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(PinSaveError::Write {
+            reason: "the file is read-only; the pin holds for this run only".into(),
+            path: target,
+        });
+    }
     write_atomic(&target, new_text.as_bytes()).map_err(|e| PinSaveError::Write {
         reason: write_reason(&target, &e),
         path: target,

@@ -146,6 +146,20 @@ fn assert_refused(path: &Path, dir: &Path, why: &[&str]) {
     assert_eq!(std::fs::read(path).expect("read"), before, "byte-identical");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_read_only_config_file_is_not_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, ORIGINAL).expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    // The directory is writable: only the file's mode says no (root included).
+    assert_refused(&path, dir.path(), &["read-only"]);
+    let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+    assert_eq!(mode & 0o777, 0o444);
+}
+
 /// A small tmpfs mounted for one test (root only), unmounted on drop.
 struct Tmpfs {
     dir: tempfile::TempDir,
