@@ -122,17 +122,12 @@ fn unload_cancelled(state: &mut State, fx: &mut Vec<Effect>) {
         .collect();
     for name in arrived {
         state.cancelled.remove(&name);
-        state.expect_gone.insert(name.clone());
-        let embedding = state.kind_of(&name) == crate::kind::Kind::Embedding;
         let text = format!(
             "{} arrived after its load was cancelled — unloading it",
             clean(&name)
         );
         state.log.push(state.now, LogKind::Unload, text);
-        fx.push(Effect::Unload {
-            model: name,
-            embedding,
-        });
+        super::ops::start_unload(state, &name, fx);
     }
 }
 

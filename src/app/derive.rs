@@ -156,7 +156,12 @@ fn compare(state: &State, a: usize, b: usize) -> Ordering {
             rank(a).cmp(&rank(b)).then_with(|| need(a).cmp(&need(b)))
         }
     };
-    primary.then_with(by_name)
+    let order = primary.then_with(by_name);
+    if state.sort_reversed {
+        order.reverse()
+    } else {
+        order
+    }
 }
 
 /// Best first: loaded, on the GPU, split, on the CPU, after evicting, remote,

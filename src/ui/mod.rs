@@ -28,6 +28,7 @@ pub mod loaded;
 pub mod log;
 pub mod memory;
 pub mod models;
+pub mod prompt;
 pub mod status;
 pub mod theme;
 
@@ -37,6 +38,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::State;
+use crate::app::state::Modal;
 use layout::{Areas, MIN_HEIGHT, MIN_WIDTH};
 use theme::Theme;
 
@@ -55,10 +57,12 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         log::render(frame, areas.log, state, &theme);
     }
     status::render(frame, areas.status, state, &theme);
-    if let Some(c) = &state.confirm {
-        help::confirm(frame, area, &c.text, &theme);
-    } else if state.help {
-        help::render(frame, area, state, &theme);
+    match &state.modal {
+        Some(Modal::Confirm(c)) => help::confirm(frame, area, c, &theme),
+        Some(Modal::Help { scroll }) => help::render(frame, area, state, *scroll, &theme),
+        Some(Modal::Prompt(p)) => prompt::render(frame, area, p, state, &theme),
+        // The filter line is drawn in the title of the pane it filters.
+        Some(Modal::Filter { .. }) | None => {}
     }
 }
 
