@@ -1192,3 +1192,17 @@ fn a_configured_num_ctx_is_sent_with_the_load_it_was_judged_at() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn the_cursor_stays_on_its_model_when_a_pulled_one_joins_the_list() {
+    let mut s = typical();
+    select(&mut s, "phi3:mini");
+    let mut models = typical_models();
+    // Ollama lists the newest first: every model's index in the list moves.
+    models.insert(0, entry("aaa:1b", 1.0, "1B", "Q4_0", "llama"));
+    update(&mut s, Msg::Tags(Ok(models)));
+    assert_eq!(
+        s.selected_model().map(|m| m.name.as_str()),
+        Some("phi3:mini")
+    );
+}

@@ -55,9 +55,17 @@ pub fn on_tags(state: &mut State, reply: Reply<Vec<ModelEntry>>, fx: &mut Vec<Ef
             mark_ok(state, fx);
             poll_answered(state, Poll::Tags);
             if !state.tags_loaded || models != state.models {
+                // The cursor's model, named before the list under the view changes.
+                let keep = state.selected_model().map(|m| m.name.clone());
                 state.models = models;
                 state.tags_loaded = true;
+                // The old view indexes the old list: drop it before anything reads it.
+                state.view.clear();
                 derive::refresh(state);
+                if let Some(name) = keep {
+                    derive::select_name(state, &name);
+                }
+                super::input::ensure_visible(state);
                 rebuild_show_queue(state);
                 state.dirty = true;
             }

@@ -192,6 +192,10 @@ pub fn select_name(state: &mut State, name: &str) -> bool {
 
 pub fn clamp_selection(state: &mut State) {
     state.selected = state.selected.min(state.view.len().saturating_sub(1));
+    // An emptied Loaded pane hands the focus back to the table.
+    if state.focus == super::state::Focus::Loaded && state.loaded_rows().is_empty() {
+        state.focus = super::state::Focus::Models;
+    }
     state.loaded_selected = state
         .loaded_selected
         .min(state.loaded_rows().len().saturating_sub(1));
