@@ -35,6 +35,8 @@ pub fn size_parts(bytes: u64) -> (String, &'static str) {
         (format!("{:.1}", b / GB), "G")
     } else if bytes == 0 {
         ("0".into(), "")
+    } else if bytes < 1_000_000 {
+        ("<1".into(), "M")
     } else {
         (format!("{:.0}", b / 1e6), "M")
     }
