@@ -38,7 +38,8 @@ impl Columns {
         let size = room >= 14 + 7;
         let params = room >= 18 + 7 + 7;
         let quant = room >= 18 + 7 + 7 + 8;
-        let modified = room >= 20 + 7 + 7 + 8 + 10;
+        // The date matters less than a name that is not cut.
+        let modified = room >= 32 + 7 + 7 + 8 + 10;
         let extra = [(size, 7), (params, 7), (quant, 8), (modified, 10)]
             .iter()
             .filter(|(on, _)| *on)
