@@ -88,3 +88,15 @@ fn an_action_left_without_a_key_is_reported() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn the_sample_config_names_every_action() {
+    let sample = include_str!("../../config.toml.sample");
+    for a in Action::ALL {
+        assert!(
+            sample.contains(a.name()),
+            "config.toml.sample lacks {}",
+            a.name()
+        );
+    }
+}
