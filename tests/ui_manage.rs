@@ -68,6 +68,10 @@ fn layer(digest: &str, total: u64, completed: u64) -> OpEvent {
     })
 }
 
+fn progress(s: &mut State, id: OpId, event: OpEvent) {
+    update(s, Msg::OpProgress { id, event });
+}
+
 const WEIGHTS: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const PARAMS: &str = "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
@@ -101,35 +105,15 @@ fn a_pull_starts_streams_progress_and_ends_by_listing_the_model() {
     let id = start_pull(&mut s, "qwen3:8b");
     // The cursor goes to the pull's row, where Esc cancels it.
     assert_eq!(s.focus, Focus::Loaded);
-    update(
+    progress(
         &mut s,
-        Msg::OpProgress {
-            id,
-            event: OpEvent::Pull(PullEvent::Status("pulling manifest".into())),
-        },
+        id,
+        OpEvent::Pull(PullEvent::Status("pulling manifest".into())),
     );
-    update(
-        &mut s,
-        Msg::OpProgress {
-            id,
-            event: layer(WEIGHTS, 5_000_000_000, 0),
-        },
-    );
-    update(
-        &mut s,
-        Msg::OpProgress {
-            id,
-            event: layer(PARAMS, 500, 500),
-        },
-    );
+    progress(&mut s, id, layer(WEIGHTS, 5_000_000_000, 0));
+    progress(&mut s, id, layer(PARAMS, 500, 500));
     update(&mut s, Msg::Clock(at(10)));
-    update(
-        &mut s,
-        Msg::OpProgress {
-            id,
-            event: layer(WEIGHTS, 5_000_000_000, 2_500_000_000),
-        },
-    );
+    progress(&mut s, id, layer(WEIGHTS, 5_000_000_000, 2_500_000_000));
     let p = s.op(id).and_then(|o| o.pull.clone()).expect("progress");
     assert_eq!(p.percent(), Some(50));
     assert_eq!(p.layers.len(), 2);
@@ -152,13 +136,7 @@ fn a_pull_starts_streams_progress_and_ends_by_listing_the_model() {
 fn esc_on_a_pull_cancels_it_and_its_late_news_is_dropped() {
     let mut s = typical();
     let id = start_pull(&mut s, "qwen3:8b");
-    update(
-        &mut s,
-        Msg::OpProgress {
-            id,
-            event: layer(WEIGHTS, 1000, 10),
-        },
-    );
+    progress(&mut s, id, layer(WEIGHTS, 1000, 10));
     let fx = update(&mut s, key(KeyCode::Esc));
     assert_eq!(fx, vec![Effect::Cancel { id: OpId(0) }]);
     assert!(s.ops.is_empty());
@@ -405,12 +383,10 @@ fn a_delete_whose_unload_failed_says_so_and_a_failed_delete_keeps_the_model() {
     update(&mut s, ch('d'));
     update(&mut s, ch('y'));
     let id = s.ops[0].id;
-    update(
+    progress(
         &mut s,
-        Msg::OpProgress {
-            id,
-            event: OpEvent::Note("could not unload it first (timeout)".into()),
-        },
+        id,
+        OpEvent::Note("could not unload it first (timeout)".into()),
     );
     update(&mut s, Msg::OpDone { id, reply: Ok(()) });
     let n = s.notice.clone().expect("a notice");
@@ -622,28 +598,10 @@ fn snap(name: &str, s: &mut State) {
 fn screens_of_a_pull_in_progress() {
     let mut s = typical();
     let id = start_pull(&mut s, "qwen3:8b");
-    update(
-        &mut s,
-        Msg::OpProgress {
-            id,
-            event: layer(WEIGHTS, 5_225_387_923, 0),
-        },
-    );
-    update(
-        &mut s,
-        Msg::OpProgress {
-            id,
-            event: layer(PARAMS, 487, 487),
-        },
-    );
+    progress(&mut s, id, layer(WEIGHTS, 5_225_387_923, 0));
+    progress(&mut s, id, layer(PARAMS, 487, 487));
     update(&mut s, Msg::Clock(at(12)));
-    update(
-        &mut s,
-        Msg::OpProgress {
-            id,
-            event: layer(WEIGHTS, 5_225_387_923, 2_400_000_000),
-        },
-    );
+    progress(&mut s, id, layer(WEIGHTS, 5_225_387_923, 2_400_000_000));
     snap("pull_progress", &mut s);
 }
 

@@ -23,25 +23,16 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
             format!("{shown} of {} ", state.log.len())
         }),
     ];
-    let editing = state.filter_editing(true);
-    if editing || !state.log_filter.is_empty() {
-        let cursor = if editing { "▏" } else { "" };
-        title.push(Span::styled(
-            format!("· /{}{cursor} ", clean(&state.log_filter)),
-            theme.accent(),
-        ));
-    }
+    title.extend(super::filter_span(
+        &state.log_filter,
+        state.filter_editing(true),
+        theme,
+    ));
     let mut block = super::pane(Line::from(title), focused, theme);
     let rows = area.height.saturating_sub(2) as usize;
     let scroll = state.log_scroll.min(shown.saturating_sub(1));
-    if shown > rows && rows > 0 {
-        let pos = format!(
-            " {}–{} of {}, newest first ",
-            scroll + 1,
-            (scroll + rows).min(shown),
-            shown
-        );
-        block = block.title_bottom(Line::styled(pos, theme.dim()).right_aligned());
+    if let Some(pos) = super::position(scroll, rows, shown, theme) {
+        block = block.title_bottom(pos);
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -80,6 +80,31 @@ fn too_small(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
     frame.render_widget(Paragraph::new(text).centered(), rect);
 }
 
+/// `· /text▏` in a pane's title: the filter being typed (with the cursor) or kept.
+pub fn filter_span<'a>(
+    text: &str,
+    editing: bool,
+    theme: &Theme,
+) -> Option<ratatui::text::Span<'a>> {
+    if !editing && text.is_empty() {
+        return None;
+    }
+    let cursor = if editing { "▏" } else { "" };
+    let text = format!("· /{}{cursor} ", crate::sanitize::clean(text));
+    Some(ratatui::text::Span::styled(text, theme.accent()))
+}
+
+/// ` 12–31 of 120 ` for a pane's bottom edge when `total` rows do not all fit in
+/// `rows`; `first` counts from 0.
+pub fn position<'a>(first: usize, rows: usize, total: usize, theme: &Theme) -> Option<Line<'a>> {
+    if total <= rows || rows == 0 {
+        return None;
+    }
+    let last = (first + rows).min(total);
+    let text = format!(" {}–{last} of {total} ", first + 1);
+    Some(Line::styled(text, theme.dim()).right_aligned())
+}
+
 /// A pane's frame: rounded border, title, highlighted when focused.
 pub fn pane<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
     Block::new()

@@ -91,12 +91,9 @@ pub fn header_hit(width: usize, x: usize) -> Option<SortKey> {
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let mut block = super::pane(title(state, theme), state.focus == Focus::Models, theme);
     let body = Areas::new(frame.area()).map_or(area, |a| a.models_body());
-    let rows_shown = body.height as usize;
-    if state.view.len() > rows_shown && rows_shown > 0 {
-        let first = state.scroll + 1;
-        let last = (state.scroll + rows_shown).min(state.view.len());
-        let pos = format!(" {first}–{last} of {} ", state.view.len());
-        block = block.title_bottom(Line::styled(pos, theme.dim()).right_aligned());
+    if let Some(pos) = super::position(state.scroll, body.height as usize, state.view.len(), theme)
+    {
+        block = block.title_bottom(pos);
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -158,14 +155,11 @@ fn title<'a>(state: &State, theme: &Theme) -> Line<'a> {
             theme.dim(),
         ),
     ];
-    let editing = state.filter_editing(false);
-    if editing || !state.filter.is_empty() {
-        let cursor = if editing { "▏" } else { "" };
-        spans.push(Span::styled(
-            format!("· /{}{cursor} ", clean(&state.filter)),
-            theme.accent(),
-        ));
-    }
+    spans.extend(super::filter_span(
+        &state.filter,
+        state.filter_editing(false),
+        theme,
+    ));
     Line::from(spans)
 }
 
