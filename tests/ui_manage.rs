@@ -630,3 +630,24 @@ fn screens_of_the_questions() {
     update(&mut s, ch('U'));
     snap("unload_all_question", &mut s);
 }
+
+#[test]
+fn a_focused_event_is_shown_in_full_beside_the_pane() {
+    let mut s = typical();
+    let words: Vec<String> = (1..=10).map(|i| format!("reason{i}")).collect();
+    let long = format!("cannot pull x:1b: {}", words.join(" "));
+    s.log
+        .push(at(1), model_orchestrator::app::log::LogKind::Error, &long);
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.focus, Focus::Log);
+    let t = screen(&mut s, 80, 24);
+    let text: String = format!("{}", t.backend())
+        .split('│')
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    // The events line is cut; the whole text is beside it.
+    assert!(text.contains("reason10"), "{text}");
+    assert!(text.contains("Event "), "{text}");
+}

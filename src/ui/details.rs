@@ -22,6 +22,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     if let Some(op) = selected_pull(state) {
         return pull_render(frame, area, op, state, theme);
     }
+    if state.focus == crate::app::state::Focus::Log {
+        return event_render(frame, area, state, theme);
+    }
     let chosen = state.target().and_then(|name| state.model_row(name));
     let title = match chosen {
         Some((m, _)) => Line::styled(format!(" {} ", clean(&m.name)), theme.bold()),
@@ -428,5 +431,28 @@ fn pull_render(
         "Esc or u cancels (a new pull resumes it)",
         theme.dim(),
     ));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// The event at the top of the focused events pane, in full: its line there may
+/// be cut at the pane's edge.
+fn event_render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+    let block = super::pane(Line::styled(" Event ", theme.bold()), false, theme)
+        .padding(Padding::horizontal(1));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let entry = state.log.matching(&state.log_filter).nth(state.log_scroll);
+    let lines = match entry {
+        Some(e) => vec![Line::from(vec![
+            ratatui::text::Span::styled(
+                e.at.to_zoned(state.tz.clone())
+                    .strftime("%H:%M:%S ")
+                    .to_string(),
+                theme.dim(),
+            ),
+            ratatui::text::Span::raw(e.text.clone()),
+        ])],
+        None => vec![Line::styled("no event selected", theme.dim())],
+    };
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
