@@ -129,8 +129,10 @@ impl Verdict {
     pub fn label(&self) -> String {
         match self {
             Verdict::Loaded => "● loaded".into(),
-            Verdict::Fits(Landing::Gpu) => "✓ gpu".into(),
-            Verdict::Fits(Landing::Split { gpu_percent }) => format!("✓ {gpu_percent}% gpu"),
+            Verdict::Fits(Landing::Gpu) => "✓ GPU".into(),
+            Verdict::Fits(Landing::Split { gpu_percent }) => {
+                format!("✓ {}", crate::format::split_text(*gpu_percent))
+            }
             Verdict::Fits(Landing::Cpu) => "✓ fits".into(),
             Verdict::FitsIfUnloaded { unload, .. } => {
                 let names: Vec<String> = unload.iter().map(|n| clean(n)).collect();

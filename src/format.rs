@@ -24,9 +24,58 @@ pub fn human_bytes(b: u64) -> String {
     }
 }
 
+/// A size in the one rounding the dashboard and the commands share: `4.9`+`G`,
+/// `142`+`G`, `986`+`M` (decimal units, as Ollama's).
+pub fn size_parts(bytes: u64) -> (String, &'static str) {
+    const GB: f64 = 1e9;
+    let b = bytes as f64;
+    if b >= 100.0 * GB {
+        (format!("{:.0}", b / GB), "G")
+    } else if b >= GB {
+        (format!("{:.1}", b / GB), "G")
+    } else if bytes == 0 {
+        ("0".into(), "")
+    } else if bytes < 1_000_000 {
+        ("<1".into(), "M")
+    } else {
+        (format!("{:.0}", b / 1e6), "M")
+    }
+}
+
+/// A table's size cell in the commands: `4.9 GB`, `142 GB`, `986 MB`.
+pub fn size(bytes: u64) -> String {
+    match size_parts(bytes) {
+        (n, "") => n,
+        (n, unit) => format!("{n} {unit}B"),
+    }
+}
+
 /// Always GB with one decimal, for figures users compare ("needs 6.1 GB, 3.9 GB free").
 pub fn gb(b: u64) -> String {
     format!("{:.1} GB", b as f64 / 1e9)
+}
+
+/// The GPU's share of a model in memory, rounded as `ollama ps` rounds it
+/// (`cmd/cmd.go` `ListRunningHandler`: the CPU share is rounded, the GPU gets
+/// the rest), so the dashboard, the commands and `ollama ps` agree.
+pub fn gpu_share(total: u64, vram: u64) -> u8 {
+    if total == 0 || vram == 0 {
+        return 0;
+    }
+    if vram >= total {
+        return 100;
+    }
+    let cpu = ((total - vram) as f64 / total as f64 * 100.0).round() as u8;
+    100 - cpu.min(100)
+}
+
+/// A CPU/GPU split, written one way everywhere: `GPU`, `CPU`, `41% GPU`.
+pub fn split_text(gpu_percent: u8) -> String {
+    match gpu_percent {
+        0 => "CPU".into(),
+        100 => "GPU".into(),
+        n => format!("{n}% GPU"),
+    }
 }
 
 /// A short countdown: "45s", "4m 12s", "1h 05m".

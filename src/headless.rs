@@ -282,7 +282,7 @@ mod preflight;
 mod target;
 pub use pin::{pin, unload, unpin};
 mod pull;
-mod pull_fit;
+pub mod pull_fit;
 mod pull_view;
 mod remove;
 mod unload_all;

@@ -70,6 +70,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     if let (Some(w), Some(_)) = (&config_warning, &cli.command) {
         eprintln!("model-orchestrator: warning: {w}");
     }
+    // Key bindings that do not work are said by every command, so a mistake in
+    // `[keys]` is seen before the dashboard is opened; the dashboard logs them too.
+    if cli.command.is_some() {
+        let (_, key_warnings) = model_orchestrator::keymap::KeyMap::with_overrides(&config.keys);
+        for w in key_warnings {
+            eprintln!("model-orchestrator: warning: {w}");
+        }
+    }
     let env_host = std::env::var("OLLAMA_HOST").ok();
     let host = host::resolve(
         cli.host.as_deref(),

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::fit::{self, NeedSource, Verdict};
-use crate::format::human_bytes;
+use crate::format::size;
 use crate::inventory::Inventory;
 use crate::memory::MemorySnapshot;
 use crate::ollama::Expiry;
@@ -267,7 +267,7 @@ fn verdict_text(r: &ModelRow) -> String {
         ("fits_if_unloaded", _) => format!("evicts {}", r.unload.join(", ")),
         ("unknown", _) => "unknown (see --memory-url)".into(),
         ("remote", _) => "runs remotely".into(),
-        (_, Some(short)) => format!("short {}", human_bytes(short)),
+        (_, Some(short)) => format!("short {}", size(short)),
         (other, None) => other.into(),
     }
 }
@@ -290,8 +290,8 @@ pub fn list_table(rows: &[ModelRow], now: Timestamp) -> String {
             r.name.clone(),
             dash(&r.parameter_size),
             dash(&r.quantization),
-            human_bytes(r.size),
-            human_bytes(r.need),
+            size(r.size),
+            size(r.need),
             verdict_text(r),
             if r.loaded {
                 "●".into()
@@ -334,8 +334,8 @@ pub fn ps_table(rows: &[RunningRow], now: Timestamp) -> String {
         };
         t.row(vec![
             r.name.clone(),
-            human_bytes(r.size),
-            r.processor.clone(),
+            size(r.size),
+            crate::format::split_text(crate::format::gpu_share(r.size, r.size_vram)),
             r.context_length.map_or("-".into(), |c| c.to_string()),
             until,
             match r.keep_alive {

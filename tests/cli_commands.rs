@@ -151,6 +151,22 @@ async fn broken_config_is_reported_with_line_and_column_and_left_alone() {
     assert_eq!(after, text);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn every_command_reports_key_bindings_that_do_not_work() {
+    // "P" rebound leaves pull without a key; "z" names no action.
+    let env = setup("[keys]\n\"P\" = \"help\"\n\"z\" = \"explode\"\n").await;
+    for args in [&["list", "--json"][..], &["ps"][..], &["memory"][..]] {
+        let out = env.run(args);
+        assert!(out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no key is left for pull"), "{args:?}: {err}");
+        assert!(
+            err.contains("\"z\" = \"explode\": unknown action"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
 #[test]
 fn host_flag_parses_like_ollama_host() {
     // A bind-all address connects locally; an unreachable port proves which URL was used.

@@ -43,7 +43,7 @@ fn load_pin_unpin_and_quit_leave_the_right_requests_and_a_clean_terminal() {
     t.send(&["/"]);
     t.send(&["-l", "llama3.1:8b"]);
     t.send(&["Enter"]);
-    t.wait_for("/llama3.1:8b (1)", WAIT);
+    t.wait_for("Installed 1 of 16", WAIT);
     t.send(&["Enter"]);
     t.wait_for("loaded llama3.1:8b in", WAIT);
     assert_eq!(
@@ -220,10 +220,10 @@ fn three_hundred_models_scroll_filter_and_sort() {
     // Filter down to one model, then clear it.
     t.send(&["/"]);
     t.send(&["-l", "v123"]);
-    t.wait_for("(1)", Duration::from_secs(5));
+    t.wait_for("Installed 1 of 300", Duration::from_secs(5));
     t.send(&["Escape"]);
     t.wait_until(Duration::from_secs(5), "filter cleared", |s| {
-        s.contains("Installed 300") && !s.contains("(1)")
+        s.contains("Installed 300") && !s.contains("1 of 300")
     });
     // Sort by size: the biggest model comes first.
     t.send(&["s"]);

@@ -6,7 +6,7 @@ mod ui_fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use model_orchestrator::app::state::OpKind;
-use model_orchestrator::app::{Effect, Msg, State, derive, update};
+use model_orchestrator::app::{Effect, Msg, Request, State, derive};
 use model_orchestrator::config::Config;
 use model_orchestrator::duration::KeepAlive;
 use model_orchestrator::keepalive::PinStatus;
@@ -23,14 +23,6 @@ fn pinned(names: &[&str]) -> Config {
 
 fn keeper_load(model: &str) -> Effect {
     load_fx(model, Some(KeepAlive::Forever))
-}
-
-fn load_done(model: &str, reply: Result<(), OllamaError>) -> Msg {
-    Msg::LoadDone {
-        model: model.into(),
-        keep_alive: Some(KeepAlive::Forever),
-        reply,
-    }
 }
 
 fn log_texts(state: &State) -> Vec<String> {
@@ -57,7 +49,11 @@ fn a_pin_reset_by_another_client_is_repinned_on_the_next_poll() {
     let reset = vec![running("llama3.1:8b", 6.1, 6.1, Some(at(300)))];
     let fx = update(&mut s, Msg::Ps(Ok(reset.clone())));
     // With the runner's context, so Ollama does not reload it (§9.4).
-    let Effect::Load { spec, .. } = &fx[0] else {
+    let Effect::Start {
+        request: Request::Load { spec, .. },
+        ..
+    } = &fx[0]
+    else {
         panic!("{fx:?}")
     };
     assert_eq!(
@@ -70,7 +66,7 @@ fn a_pin_reset_by_another_client_is_repinned_on_the_next_poll() {
     update(&mut s, Msg::PollPs);
     assert!(update(&mut s, Msg::Ps(Ok(reset))).is_empty());
     update(&mut s, Msg::Clock(at(1)));
-    let fx = update(&mut s, load_done("llama3.1:8b", Ok(())));
+    let fx = finish(&mut s, "llama3.1:8b", Ok(()));
     assert_eq!(fx, vec![Effect::FetchPs]);
     assert!(s.ops.is_empty());
     assert!(log_texts(&s)[0].starts_with("re-pinned llama3.1:8b"));
@@ -93,7 +89,7 @@ fn a_pinned_model_that_is_missing_and_fits_is_reloaded() {
     assert_eq!(fx, vec![keeper_load("mistral:7b")]);
     assert_eq!(s.keeper.status("mistral:7b"), Some(&PinStatus::Reloading));
     update(&mut s, Msg::Clock(at(4)));
-    update(&mut s, load_done("mistral:7b", Ok(())));
+    finish(&mut s, "mistral:7b", Ok(()));
     assert_eq!(s.keeper.status("mistral:7b"), Some(&PinStatus::Held));
     assert!(log_texts(&s)[0].starts_with("reloaded mistral:7b in "));
     assert_eq!(
@@ -142,7 +138,7 @@ fn a_failed_reload_backs_off_and_counts_down() {
     let mut s = connected(pinned(&["mistral:7b"]), typical_models(), vec![]);
     assert_eq!(s.ops.len(), 1);
     let oom = OllamaError::status(500, r#"{"error":"model requires more system memory"}"#);
-    update(&mut s, load_done("mistral:7b", Err(oom)));
+    finish(&mut s, "mistral:7b", Err(oom));
     assert!(matches!(
         s.keeper.status("mistral:7b"),
         Some(PinStatus::Backoff { attempts: 1, .. })

@@ -145,14 +145,7 @@ fn load_error() {
         500,
         r#"{"error":"model requires more system memory (12.3 GiB) than is available (9.8 GiB)"}"#,
     );
-    feed(
-        &mut s,
-        vec![Msg::LoadDone {
-            model: "mistral:7b".into(),
-            keep_alive: Config::default().default_keep_alive(),
-            reply: Err(oom),
-        }],
-    );
+    finish(&mut s, "mistral:7b", Err(oom));
     snap_all("error", &mut s);
 }
 
@@ -164,12 +157,24 @@ fn help_overlay() {
     feed(&mut s, vec![key('?')]);
     let t = screen(&mut s, 80, 24);
     insta::assert_snapshot!("help_80x24", t.backend());
-    // Every action still shows when the terminal is short.
+    let t = screen(&mut s, 120, 40);
+    insta::assert_snapshot!("help_120x40", t.backend());
+    // Every key is in it; a short terminal scrolls to reach them all.
     let t = screen(&mut s, 60, 16);
     insta::assert_snapshot!("help_60x16", t.backend());
-    let text = format!("{:?}", t.backend());
-    for word in ["sort", "quit", "move", "pin / unpin", "best pick"] {
-        assert!(text.contains(word), "{word} missing at 60x16");
+    let mut text = String::new();
+    for _ in 0..40 {
+        text.push_str(&format!("{:?}", screen(&mut s, 60, 16).backend()));
+        feed(&mut s, vec![key('j')]);
+    }
+    for a in model_orchestrator::keymap::Action::ALL {
+        let desc = a.describe();
+        let words: String = desc.chars().take(18).collect();
+        assert!(text.contains(&words), "{desc:?} missing at 60x16");
+        assert!(!s.keymap.keys_for(a).is_empty(), "{a:?} has no key");
+    }
+    for legend in ["⇣ pulling", "↻ pin reloaded", "▲ ascending"] {
+        assert!(text.contains(legend), "{legend} missing");
     }
 }
 

@@ -9,8 +9,9 @@ use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use model_orchestrator::app::derive;
-use model_orchestrator::app::state::{Connection, Focus, SortKey};
-use model_orchestrator::app::{Effect, Msg, State, update};
+use model_orchestrator::app::msg::OpId;
+use model_orchestrator::app::state::{Connection, Focus, Modal, SortKey};
+use model_orchestrator::app::{Effect, Msg, Request, State};
 use model_orchestrator::config::Config;
 use model_orchestrator::duration::KeepAlive;
 use model_orchestrator::ollama::OllamaError;
@@ -116,14 +117,7 @@ fn pinning_a_loaded_model_says_it_stays_loaded() {
     let mut s = with_config_file(typical());
     select(&mut s, "llama3.1:8b");
     update(&mut s, ch('p'));
-    update(
-        &mut s,
-        Msg::LoadDone {
-            model: "llama3.1:8b".into(),
-            keep_alive: Some(KeepAlive::Forever),
-            reply: Ok(()),
-        },
-    );
+    finish(&mut s, "llama3.1:8b", Ok(()));
     assert_eq!(log_texts(&s)[0], "pinned llama3.1:8b (kept loaded forever)");
 }
 
@@ -159,14 +153,7 @@ fn demo_pins_are_kept_for_the_run_without_a_warning() {
     assert_eq!(notice.text, "demo: pins last until you quit");
     assert!(!notice.error);
     // Said once in the log, however often pins change.
-    update(
-        &mut s,
-        Msg::LoadDone {
-            model: "phi3:mini".into(),
-            keep_alive: Some(KeepAlive::Forever),
-            reply: Ok(()),
-        },
-    );
+    finish(&mut s, "phi3:mini", Ok(()));
     update(&mut s, ch('p'));
     assert!(!s.config.is_pinned("phi3:mini"));
     update(&mut s, ch('p'));
@@ -209,13 +196,16 @@ fn p_on_a_pinned_loaded_model_unpins_with_the_default_keep_alive() {
     assert_eq!(
         fx,
         vec![
-            Effect::Load {
-                model: "llama3.1:8b".into(),
-                // A finite keep-alive, and the runner's context: no reload.
-                spec: model_orchestrator::ollama::LoadSpec {
-                    embedding: false,
-                    keep_alive: Some(five_minutes()),
-                    num_ctx: Some(4096),
+            Effect::Start {
+                id: OpId(0),
+                request: Request::Load {
+                    model: "llama3.1:8b".into(),
+                    // A finite keep-alive, and the runner's context: no reload.
+                    spec: model_orchestrator::ollama::LoadSpec {
+                        embedding: false,
+                        keep_alive: Some(five_minutes()),
+                        num_ctx: Some(4096),
+                    },
                 },
             },
             Effect::SavePin {
@@ -246,13 +236,7 @@ fn u_on_a_pinned_model_unpins_first_then_unloads() {
     );
     assert!(!s.config.is_pinned("llama3.1:8b"));
     // Its disappearance from ps is then an unload, not an eviction.
-    update(
-        &mut s,
-        Msg::UnloadDone {
-            model: "llama3.1:8b".into(),
-            reply: Ok(()),
-        },
-    );
+    finish(&mut s, "llama3.1:8b", Ok(()));
     update(&mut s, Msg::Ps(Ok(vec![])));
     assert!(!log_texts(&s).iter().any(|t| t.contains("evicted")));
 }
@@ -278,19 +262,15 @@ fn a_load_that_makes_ollama_evict_asks_first_naming_who_goes() {
     select(&mut s, "llama3.1:70b");
     let fx = press(&mut s, KeyCode::Enter);
     assert!(fx.is_empty(), "{fx:?}");
-    let text = s
-        .confirm
-        .as_ref()
-        .map(|c| c.text.clone())
-        .unwrap_or_default();
+    let text = confirm_text(&s);
     assert_eq!(
         text,
-        "Ollama will evict llama3.1:8b to load llama3.1:70b: llama3.1:70b does not fit beside them. Load anyway? y/n"
+        "Ollama will evict llama3.1:8b to load llama3.1:70b: llama3.1:70b does not fit beside them. Load anyway?"
     );
     // Other keys are ignored while the question is open; n cancels.
     assert!(update(&mut s, ch('j')).is_empty());
     assert!(update(&mut s, ch('n')).is_empty());
-    assert!(s.confirm.is_none());
+    assert!(s.modal.is_none());
     press(&mut s, KeyCode::Enter);
     let fx = update(&mut s, ch('y'));
     assert_eq!(fx, vec![load_fx("llama3.1:70b", None)]);
@@ -306,11 +286,7 @@ fn the_eviction_question_names_pinned_victims() {
     let mut s = connected(config, typical_models(), loaded);
     select(&mut s, "llama3.1:70b");
     press(&mut s, KeyCode::Enter);
-    let text = s
-        .confirm
-        .as_ref()
-        .map(|c| c.text.clone())
-        .unwrap_or_default();
+    let text = confirm_text(&s);
     assert!(
         text.starts_with("Ollama will evict llama3.1:8b (pinned) to load llama3.1:70b"),
         "{text}"
@@ -323,17 +299,13 @@ fn a_model_that_cannot_fit_at_all_asks_first_with_the_shortfall() {
     update(&mut s, Msg::Memory(memory(16.0, 14.0, &[])));
     select(&mut s, "llama3.1:70b");
     press(&mut s, KeyCode::Enter);
-    let text = s
-        .confirm
-        .as_ref()
-        .map(|c| c.text.clone())
-        .unwrap_or_default();
+    let text = confirm_text(&s);
     assert!(
         text.starts_with("llama3.1:70b needs 42.5 GB, 2.0 GB free — short "),
         "{text}"
     );
     assert!(
-        text.ends_with("even with everything else unloaded. Load anyway? y/n"),
+        text.ends_with("even with everything else unloaded. Load anyway?"),
         "{text}"
     );
 }
@@ -358,14 +330,7 @@ fn out_of_memory_is_reported_in_plain_words() {
         500,
         r#"{"error":"llama runner process has terminated: cudaMalloc failed: out of memory"}"#,
     );
-    let fx = update(
-        &mut s,
-        Msg::LoadDone {
-            model: "mistral:7b".into(),
-            keep_alive: Some(five_minutes()),
-            reply: Err(oom),
-        },
-    );
+    let fx = finish(&mut s, "mistral:7b", Err(oom));
     assert_eq!(fx, vec![Effect::FetchPs]);
     assert!(s.ops.is_empty());
     let notice = s.notice.clone().expect("a notice");
@@ -389,14 +354,7 @@ fn a_finished_load_is_logged_with_its_duration() {
     select(&mut s, "phi3:mini");
     press(&mut s, KeyCode::Enter);
     update(&mut s, Msg::Clock(at(3)));
-    update(
-        &mut s,
-        Msg::LoadDone {
-            model: "phi3:mini".into(),
-            keep_alive: Some(five_minutes()),
-            reply: Ok(()),
-        },
-    );
+    finish(&mut s, "phi3:mini", Ok(()));
     assert_eq!(log_texts(&s)[0], "loaded phi3:mini in 3.0s");
     assert!(s.ops.is_empty());
 }
@@ -408,18 +366,9 @@ fn enter_on_a_loaded_model_says_its_keep_alive_was_reset() {
     press(&mut s, KeyCode::Enter);
     let status = s.notice.clone().expect("a notice").text;
     assert_eq!(status, "refreshing llama3.1:8b…");
-    update(
-        &mut s,
-        Msg::LoadDone {
-            model: "llama3.1:8b".into(),
-            keep_alive: Some(five_minutes()),
-            reply: Ok(()),
-        },
-    );
-    assert_eq!(
-        log_texts(&s)[0],
-        "llama3.1:8b stays loaded: keep-alive reset to 5m"
-    );
+    finish(&mut s, "llama3.1:8b", Ok(()));
+    // No keep-alive was sent (none configured): the server's own applies.
+    assert_eq!(log_texts(&s)[0], "llama3.1:8b stays loaded");
 }
 
 #[test]
@@ -538,12 +487,7 @@ fn u_while_loading_cancels_the_load_and_unloads_a_late_arrival() {
     select(&mut s, "phi3:mini");
     press(&mut s, KeyCode::Enter);
     let fx = update(&mut s, ch('u'));
-    assert_eq!(
-        fx,
-        vec![Effect::CancelLoad {
-            model: "phi3:mini".into()
-        }]
-    );
+    assert_eq!(fx, vec![Effect::Cancel { id: OpId(0) }]);
     assert!(s.ops.is_empty());
     assert!(
         log_texts(&s)[0].starts_with("load cancelled"),
@@ -637,7 +581,13 @@ fn embedding_models_load_through_the_embedding_route() {
     let mut s = typical();
     select(&mut s, "nomic-embed-text:latest");
     let fx = press(&mut s, KeyCode::Enter);
-    let [Effect::Load { spec, .. }] = fx.as_slice() else {
+    let [
+        Effect::Start {
+            request: Request::Load { spec, .. },
+            ..
+        },
+    ] = fx.as_slice()
+    else {
         panic!("{fx:?}")
     };
     assert!(spec.embedding);
@@ -675,7 +625,7 @@ fn models_loaded_elsewhere_are_noticed() {
 fn filter_narrows_live_and_esc_clears() {
     let mut s = typical();
     update(&mut s, ch('/'));
-    assert!(s.filter_editing);
+    assert!(s.filter_editing(false));
     for c in "LLAMA3".chars() {
         update(&mut s, ch(c));
     }
@@ -686,7 +636,7 @@ fn filter_narrows_live_and_esc_clears() {
     assert!(s.view.is_empty());
     press(&mut s, KeyCode::Backspace);
     press(&mut s, KeyCode::Enter);
-    assert!(!s.filter_editing);
+    assert!(!s.filter_editing(false));
     assert_eq!(s.view.len(), 2);
     press(&mut s, KeyCode::Esc);
     assert!(s.filter.is_empty() && !s.quit);
@@ -746,13 +696,16 @@ fn key_releases_are_ignored() {
 }
 
 #[test]
-fn quit_keys_and_esc_closing_help_first() {
+fn esc_closes_help_and_never_quits_while_q_and_ctrl_c_do() {
     let mut s = typical();
     update(&mut s, ch('?'));
-    assert!(s.help);
+    assert!(matches!(s.modal, Some(Modal::Help { .. })));
     press(&mut s, KeyCode::Esc);
-    assert!(!s.help && !s.quit);
-    assert_eq!(press(&mut s, KeyCode::Esc), vec![Effect::Quit]);
+    assert!(s.modal.is_none() && !s.quit);
+    // Esc with nothing to close or clear does nothing at all.
+    assert!(press(&mut s, KeyCode::Esc).is_empty());
+    assert!(!s.quit);
+    assert_eq!(update(&mut s, ch('q')), vec![Effect::Quit]);
     let mut s = typical();
     let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     assert_eq!(update(&mut s, ctrl_c), vec![Effect::Quit]);
@@ -949,7 +902,11 @@ fn tab_moves_focus_to_loaded_models_and_keys_act_there() {
     let fx = update(&mut s, ch('u'));
     assert_eq!(fx, vec![unload_fx("llama3.1:8b")]);
     press(&mut s, KeyCode::Tab);
+    assert_eq!(s.focus, Focus::Log);
+    press(&mut s, KeyCode::Tab);
     assert_eq!(s.focus, Focus::Models);
+    press(&mut s, KeyCode::BackTab);
+    assert_eq!(s.focus, Focus::Log);
 }
 
 #[test]
@@ -1031,15 +988,10 @@ fn a_poll_error_leaves_the_status_line_once_that_poll_answers_again() {
 #[test]
 fn a_load_error_stays_when_the_polls_answer() {
     let mut s = typical();
+    select(&mut s, "mistral:7b");
+    press(&mut s, KeyCode::Enter);
     let oom = OllamaError::status(500, r#"{"error":"model requires more system memory"}"#);
-    update(
-        &mut s,
-        Msg::LoadDone {
-            model: "mistral:7b".into(),
-            keep_alive: Some(five_minutes()),
-            reply: Err(oom),
-        },
-    );
+    finish(&mut s, "mistral:7b", Err(oom));
     let before = s.notice.clone();
     assert!(before.as_ref().is_some_and(|n| n.error), "{before:?}");
     update(&mut s, Msg::Ps(Ok(vec![])));
@@ -1050,19 +1002,14 @@ fn a_load_error_stays_when_the_polls_answer() {
 #[test]
 fn a_connection_error_leaves_the_status_line_on_reconnecting() {
     let mut s = typical();
+    select(&mut s, "mistral:7b");
+    press(&mut s, KeyCode::Enter);
     let refused = OllamaError::Unreachable {
         url: "http://127.0.0.1:11434/api/generate".into(),
         reason: "Connection refused".into(),
     };
     update(&mut s, Msg::Ps(Err(refused.clone())));
-    update(
-        &mut s,
-        Msg::LoadDone {
-            model: "mistral:7b".into(),
-            keep_alive: Some(five_minutes()),
-            reply: Err(refused),
-        },
-    );
+    finish(&mut s, "mistral:7b", Err(refused));
     assert!(s.notice.as_ref().is_some_and(|n| n.error), "{:?}", s.notice);
     update(&mut s, Msg::Version(Ok("0.12.6".into())));
     assert!(matches!(s.conn, Connection::Connected));
@@ -1236,7 +1183,26 @@ fn a_configured_num_ctx_is_sent_with_the_load_it_was_judged_at() {
     select(&mut s, "mistral:7b");
     let fx = press(&mut s, KeyCode::Enter);
     match fx.as_slice() {
-        [Effect::Load { spec, .. }] => assert_eq!(spec.num_ctx, Some(8192)),
+        [
+            Effect::Start {
+                request: Request::Load { spec, .. },
+                ..
+            },
+        ] => assert_eq!(spec.num_ctx, Some(8192)),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn the_cursor_stays_on_its_model_when_a_pulled_one_joins_the_list() {
+    let mut s = typical();
+    select(&mut s, "phi3:mini");
+    let mut models = typical_models();
+    // Ollama lists the newest first: every model's index in the list moves.
+    models.insert(0, entry("aaa:1b", 1.0, "1B", "Q4_0", "llama"));
+    update(&mut s, Msg::Tags(Ok(models)));
+    assert_eq!(
+        s.selected_model().map(|m| m.name.as_str()),
+        Some("phi3:mini")
+    );
 }

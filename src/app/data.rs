@@ -55,9 +55,17 @@ pub fn on_tags(state: &mut State, reply: Reply<Vec<ModelEntry>>, fx: &mut Vec<Ef
             mark_ok(state, fx);
             poll_answered(state, Poll::Tags);
             if !state.tags_loaded || models != state.models {
+                // The cursor's model, named before the list under the view changes.
+                let keep = state.selected_model().map(|m| m.name.clone());
                 state.models = models;
                 state.tags_loaded = true;
+                // The old view indexes the old list: drop it before anything reads it.
+                state.view.clear();
                 derive::refresh(state);
+                if let Some(name) = keep {
+                    derive::select_name(state, &name);
+                }
+                super::input::ensure_visible(state);
                 rebuild_show_queue(state);
                 state.dirty = true;
             }
@@ -122,17 +130,12 @@ fn unload_cancelled(state: &mut State, fx: &mut Vec<Effect>) {
         .collect();
     for name in arrived {
         state.cancelled.remove(&name);
-        state.expect_gone.insert(name.clone());
-        let embedding = state.kind_of(&name) == crate::kind::Kind::Embedding;
         let text = format!(
             "{} arrived after its load was cancelled — unloading it",
             clean(&name)
         );
         state.log.push(state.now, LogKind::Unload, text);
-        fx.push(Effect::Unload {
-            model: name,
-            embedding,
-        });
+        super::ops::start_unload(state, &name, fx);
     }
 }
 

@@ -156,7 +156,12 @@ fn compare(state: &State, a: usize, b: usize) -> Ordering {
             rank(a).cmp(&rank(b)).then_with(|| need(a).cmp(&need(b)))
         }
     };
-    primary.then_with(by_name)
+    let order = primary.then_with(by_name);
+    if state.sort_reversed {
+        order.reverse()
+    } else {
+        order
+    }
 }
 
 /// Best first: loaded, on the GPU, split, on the CPU, after evicting, remote,
@@ -194,8 +199,12 @@ pub fn clamp_selection(state: &mut State) {
 }
 
 /// Keeps the Loaded pane's cursor on a row: its rows come and go with loads in
-/// flight and pins, not only with `/api/ps`.
+/// flight and pins, not only with `/api/ps`. An emptied pane hands the focus
+/// back to the table.
 pub fn clamp_loaded(state: &mut State) {
     let rows = state.loaded_rows().len();
+    if state.focus == super::state::Focus::Loaded && rows == 0 {
+        state.focus = super::state::Focus::Models;
+    }
     state.loaded_selected = state.loaded_selected.min(rows.saturating_sub(1));
 }

@@ -3,22 +3,14 @@
 use super::data::{fetch_ps, fetch_tags};
 use super::keeper;
 use super::log::LogKind;
-use super::msg::{Effect, Reply};
-use super::state::{Op, OpKind, State};
+use super::msg::{Effect, OpEvent, Reply};
+use super::state::{Op, OpId, OpKind, State};
 use crate::duration::KeepAlive;
 use crate::format::{elapsed_ms, gb};
 use crate::memory::EventKind;
-use crate::names::{normalize, same_model};
+use crate::names::normalize;
 use crate::ollama::OllamaError;
 use crate::sanitize::clean;
-
-fn finish(state: &mut State, name: &str, unload: bool) -> Option<Op> {
-    let pos = state
-        .ops
-        .iter()
-        .position(|o| same_model(&o.model, name) && (o.kind == OpKind::Unload) == unload)?;
-    Some(state.ops.remove(pos))
-}
 
 /// Ollama's error in plain words; out of memory says how much was missing.
 fn plain_error(state: &State, name: &str, e: &OllamaError) -> String {
@@ -41,25 +33,109 @@ fn plain_error(state: &State, name: &str, e: &OllamaError) -> String {
     e.plain()
 }
 
-pub fn on_load_done(
-    state: &mut State,
-    name: &str,
-    keep_alive: Option<KeepAlive>,
-    reply: Reply<()>,
-    fx: &mut Vec<Effect>,
-) {
+/// Operation `id` made progress. A cancelled one is gone: its news is dropped.
+pub fn on_op_progress(state: &mut State, id: OpId, event: OpEvent) {
+    let now = state.now;
+    let Some(op) = state.ops.iter_mut().find(|o| o.id == id) else {
+        return;
+    };
+    let changed = match (&event, op.pull.as_mut()) {
+        (OpEvent::Pull(e), Some(p)) => p.record(now, e),
+        (OpEvent::Note(n), _) => {
+            op.notes.push(clean(n));
+            true
+        }
+        (OpEvent::Pull(_), None) => false,
+    };
+    if changed {
+        state.dirty = true;
+    }
+}
+
+/// Operation `id` ended. One that was cancelled is no longer in `ops`: a late
+/// answer changes nothing (a load that lands anyway is unloaded by `on_ps`).
+pub fn on_op_done(state: &mut State, id: OpId, reply: Reply<()>, fx: &mut Vec<Effect>) {
+    let Some(pos) = state.ops.iter().position(|o| o.id == id) else {
+        return;
+    };
+    let op = state.ops.remove(pos);
+    state.dirty = true;
+    match op.kind {
+        OpKind::Pull => return pull_done(state, &op, reply, fx),
+        OpKind::Delete => return delete_done(state, &op, reply, fx),
+        OpKind::Unload => return unload_done(state, &op, reply, fx),
+        _ => {}
+    }
+    let name = op.model.clone();
     if reply.as_ref().is_err_and(OllamaError::is_not_found) {
         fetch_tags(state, fx);
     }
     if reply.is_ok() {
         // Our own request: its keep-alive is the runner's configured one.
-        state.book.requested(name, keep_alive, None);
+        state.book.requested(&name, op.keep_alive, None);
     }
-    let op = finish(state, name, false);
-    match op {
-        Some(op) if op.kind.is_keepers() => keeper::on_done(state, name, reply),
-        op => user_load_done(state, name, op, keep_alive, reply),
+    if op.kind.is_keepers() {
+        keeper::on_done(state, &name, reply);
+    } else {
+        let keep_alive = op.keep_alive;
+        user_load_done(state, &name, Some(op), keep_alive, reply);
     }
+    fetch_ps(state, fx);
+}
+
+fn took(state: &State, op: &Op) -> String {
+    elapsed_ms(state.now.as_millisecond() - op.started.as_millisecond())
+}
+
+/// A pull ended: the new model appears with the next `/api/tags`.
+fn pull_done(state: &mut State, op: &Op, reply: Reply<()>, fx: &mut Vec<Effect>) {
+    let shown = clean(&op.model);
+    match reply {
+        Ok(()) => {
+            let size = op.pull.as_ref().map(|p| p.total()).unwrap_or(0);
+            let size = if size > 0 {
+                format!(" ({})", gb(size))
+            } else {
+                String::new()
+            };
+            let text = format!("pulled {shown}{size} in {}", took(state, op));
+            report(state, LogKind::Load, text.clone(), text, false);
+            fetch_tags(state, fx);
+        }
+        Err(e) => {
+            let text = format!("cannot pull {shown}: {}", e.plain());
+            report(state, LogKind::Error, text.clone(), text, true);
+        }
+    }
+    super::derive::clamp_selection(state);
+}
+
+/// A delete ended; notes say whether the unload before it went wrong.
+fn delete_done(state: &mut State, op: &Op, reply: Reply<()>, fx: &mut Vec<Effect>) {
+    let shown = clean(&op.model);
+    let size = state
+        .model_row(&op.model)
+        .map(|(m, _)| format!(" ({})", gb(m.size)))
+        .unwrap_or_default();
+    let notes = if op.notes.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", op.notes.join("; "))
+    };
+    match reply {
+        Ok(()) => {
+            state.history.mark(state.now, EventKind::Unload, &op.model);
+            let text = format!("deleted {shown}{size}{notes}");
+            let error = !op.notes.is_empty();
+            report(state, LogKind::Unload, text.clone(), text, error);
+        }
+        Err(e) => {
+            state.expect_gone.remove(&normalize(&op.model));
+            let text = format!("cannot delete {shown}: {}{notes}", e.plain());
+            report(state, LogKind::Error, text.clone(), text, true);
+        }
+    }
+    fetch_tags(state, fx);
     fetch_ps(state, fx);
 }
 
@@ -138,8 +214,8 @@ fn report(state: &mut State, kind: LogKind, logged: String, shown: String, error
     state.notify(shown, error);
 }
 
-pub fn on_unload_done(state: &mut State, name: &str, reply: Reply<()>, fx: &mut Vec<Effect>) {
-    finish(state, name, true);
+fn unload_done(state: &mut State, op: &Op, reply: Reply<()>, fx: &mut Vec<Effect>) {
+    let name = op.model.as_str();
     let shown = clean(name);
     match reply {
         Ok(()) => {

@@ -4,8 +4,8 @@
 //! event log and on the memory chart.
 
 use super::log::LogKind;
-use super::msg::{Effect, Reply};
-use super::state::{Op, OpKind, State};
+use super::msg::{Effect, Reply, Request};
+use super::state::{OpKind, State};
 use crate::keepalive::{KeeperAction, KeeperEventKind as Kind, PinStatus, Room, room_for};
 use crate::memory::EventKind;
 use crate::names::{normalize, same_model};
@@ -166,14 +166,11 @@ fn start(state: &mut State, action: KeeperAction, fx: &mut Vec<Effect>) {
     };
     let embedding = state.kind_of(&model) == crate::kind::Kind::Embedding;
     let spec = action.spec(embedding, state.config.num_ctx);
-    let was_loaded = state.is_loaded(&model);
-    state.ops.push(Op {
-        kind,
-        model: model.clone(),
-        started: state.now,
-        was_loaded,
+    let id = super::ops::begin(state, kind, &model, spec.keep_alive);
+    fx.push(Effect::Start {
+        id,
+        request: Request::Load { model, spec },
     });
-    fx.push(Effect::Load { model, spec });
 }
 
 /// Moves the keeper's events into the log and onto the chart.

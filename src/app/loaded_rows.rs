@@ -10,13 +10,21 @@ use crate::ollama::RunningModel;
 #[derive(Debug, Clone, Copy)]
 pub enum LoadedRow<'a> {
     Running(&'a RunningModel),
-    /// A load, pin or reload of a model not loaded yet.
+    /// A load, pin or reload of a model not loaded yet, a pull or a delete.
     Pending(&'a Op),
     /// A pinned model that is not loaded, with what the keeper does about it.
     Pin(&'a str, &'a PinStatus),
 }
 
 impl<'a> LoadedRow<'a> {
+    /// The operation this row shows, when it shows one.
+    pub fn op_id(&self) -> Option<super::state::OpId> {
+        match self {
+            LoadedRow::Pending(op) => Some(op.id),
+            _ => None,
+        }
+    }
+
     /// The model a key on this row acts on.
     pub fn model(&self) -> &'a str {
         match self {
@@ -35,7 +43,8 @@ impl State {
             .map(LoadedRow::Running)
             .collect();
         let pending = self.ops.iter().filter(|o| o.kind != OpKind::Unload);
-        for op in pending.filter(|o| !self.is_loaded(&o.model)) {
+        // A pull shows even for a loaded model (pulling a newer version of it).
+        for op in pending.filter(|o| o.kind == OpKind::Pull || !self.is_loaded(&o.model)) {
             rows.push(LoadedRow::Pending(op));
         }
         for (name, status) in self.keeper.statuses() {

@@ -62,6 +62,13 @@ impl EventLog {
         self.entries.iter().rev()
     }
 
+    /// Newest first, only those whose text holds `filter` (any case).
+    pub fn matching<'a>(&'a self, filter: &'a str) -> impl Iterator<Item = &'a LogEntry> + 'a {
+        let needle = filter.to_lowercase();
+        self.recent()
+            .filter(move |e| needle.is_empty() || e.text.to_lowercase().contains(&needle))
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

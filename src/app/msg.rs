@@ -4,9 +4,10 @@
 use crossterm::event::{KeyEvent, MouseEvent};
 use jiff::Timestamp;
 
-use crate::duration::KeepAlive;
 use crate::memory::MemorySnapshot;
-use crate::ollama::{LoadSpec, ModelEntry, OllamaError, RunningModel, ShowResponse};
+use crate::ollama::{LoadSpec, ModelEntry, OllamaError, PullEvent, RunningModel, ShowResponse};
+
+pub use super::types::OpId;
 
 pub type Reply<T> = Result<T, OllamaError>;
 
@@ -32,15 +33,14 @@ pub enum Msg {
         model: String,
         reply: Box<Reply<ShowResponse>>,
     },
-    /// A load or pin (a load with keep-alive forever) or an unpin finished.
-    /// `keep_alive` `None`: none was sent, the server chose.
-    LoadDone {
-        model: String,
-        keep_alive: Option<KeepAlive>,
-        reply: Reply<()>,
+    /// An operation is on its way (a pull's bytes, "unloaded first").
+    OpProgress {
+        id: OpId,
+        event: OpEvent,
     },
-    UnloadDone {
-        model: String,
+    /// An operation ended: done, or failed with Ollama's error.
+    OpDone {
+        id: OpId,
         reply: Reply<()>,
     },
     /// The config file was (or was not) updated with a pin change; the error is
@@ -60,20 +60,17 @@ pub enum Effect {
         key: String,
         model: String,
     },
-    /// A load, pin (keep-alive forever) or unpin, through the route its kind
-    /// needs (`ollama::route`).
-    Load {
-        model: String,
-        spec: LoadSpec,
+    /// Starts operation `id`; it reports with `Msg::OpProgress` and one `Msg::OpDone`.
+    Start {
+        id: OpId,
+        request: Request,
     },
-    /// Drop the load request in flight for `model` (the user cancelled it).
-    CancelLoad {
-        model: String,
+    /// Drops operation `id` (the user cancelled it): no answer comes back.
+    Cancel {
+        id: OpId,
     },
-    Unload {
-        model: String,
-        embedding: bool,
-    },
+    /// Puts text on the terminal's clipboard (OSC 52).
+    Copy(String),
     /// Add (`pinned`) or remove `model` in the config file's `keep_alive_models`.
     SavePin {
         model: String,
@@ -82,4 +79,38 @@ pub enum Effect {
     /// Write the learned needs to their file.
     SaveLearned(crate::fit::Learned),
     Quit,
+}
+
+/// What an operation asks of Ollama.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// A load, pin (keep-alive forever) or unpin, through the route its kind needs
+    /// (`ollama::route`).
+    Load {
+        model: String,
+        spec: LoadSpec,
+    },
+    Unload {
+        model: String,
+        embedding: bool,
+    },
+    /// `/api/pull`, streamed as `OpEvent::Pull`.
+    Pull {
+        model: String,
+    },
+    /// `/api/delete`, after an unload when `unload_first` names the route
+    /// (`Some(embedding)`): the API leaves a loaded runner in memory, `ollama rm`
+    /// unloads it first (`cmd/cmd.go` `DeleteHandler`).
+    Delete {
+        model: String,
+        unload_first: Option<bool>,
+    },
+}
+
+/// Progress of an operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpEvent {
+    Pull(PullEvent),
+    /// A step said in words, e.g. "could not unload it first: …".
+    Note(String),
 }

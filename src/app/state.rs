@@ -8,8 +8,10 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::log::EventLog;
+pub use super::modal::{Modal, Prompt, PromptKind};
 pub use super::types::{
-    Confirm, Connection, Focus, InFlight, Notice, Op, OpKind, Poll, Row, ShowInfo, SortKey,
+    Confirm, Confirmed, Connection, Focus, InFlight, Notice, Op, OpId, OpKind, Poll, Row, ShowInfo,
+    SortKey,
 };
 use crate::config::Config;
 use crate::keepalive::Keeper;
@@ -82,12 +84,20 @@ pub struct State {
     pub loaded_selected: usize,
     pub focus: Focus,
     pub filter: String,
-    pub filter_editing: bool,
+    /// Shows only the events whose text holds it (a model's name, say).
+    pub log_filter: String,
+    /// Events scrolled past, newest first (0 shows the newest).
+    pub log_scroll: usize,
     pub sort: SortKey,
+    /// The sort runs the other way (`S`).
+    pub sort_reversed: bool,
     pub task: Task,
-    pub help: bool,
-    pub confirm: Option<Confirm>,
+    /// What takes the keys first (help, a question, a prompt, the filter line).
+    pub modal: Option<Modal>,
+    /// Operations started and not ended, oldest first.
     pub ops: Vec<Op>,
+    /// The last operation id given out.
+    pub next_op: u64,
     /// Normalised names we asked to unload: their disappearance is not an eviction.
     pub expect_gone: HashSet<String>,
     /// Normalised names we just loaded: their appearance in ps is no news.
@@ -117,6 +127,16 @@ impl State {
     pub fn new(config: Config, host_label: String, now: Timestamp) -> State {
         let (keymap, warnings) = KeyMap::with_overrides(&config.keys);
         let mut log = EventLog::default();
+        // Said on the status line too: a binding that does not work is found now,
+        // not when the key is pressed.
+        let notice = warnings.first().map(|w| Notice {
+            text: match warnings.len() {
+                1 => clean(w),
+                n => format!("{} (and {} more in Events)", clean(w), n - 1),
+            },
+            error: true,
+            poll: None,
+        });
         for w in warnings {
             log.push(now, super::log::LogKind::Error, w);
         }
@@ -166,12 +186,14 @@ impl State {
             loaded_selected: 0,
             focus: Focus::Models,
             filter: String::new(),
-            filter_editing: false,
+            log_filter: String::new(),
+            log_scroll: 0,
             sort: SortKey::Name,
+            sort_reversed: false,
             task: Task::General,
-            help: false,
-            confirm: None,
+            modal: None,
             ops: Vec::new(),
+            next_op: 0,
             expect_gone: HashSet::new(),
             expect_loaded: HashSet::new(),
             log,
@@ -180,7 +202,7 @@ impl State {
             cancelled: HashSet::new(),
             file_pins: Some(pins_of_file),
             restart_suspected: false,
-            notice: None,
+            notice,
             failing: HashSet::new(),
             flight: InFlight::default(),
             dirty: true,
@@ -248,6 +270,20 @@ impl State {
             .order(&self.book, weights, self.now)
     }
 
+    pub fn op(&self, id: OpId) -> Option<&Op> {
+        self.ops.iter().find(|o| o.id == id)
+    }
+
+    /// How many events the events pane can show (those passing its filter).
+    pub fn log_shown(&self) -> usize {
+        self.log.matching(&self.log_filter).count()
+    }
+
+    /// Whether the filter line is being typed in (for the models or the events).
+    pub fn filter_editing(&self, log: bool) -> bool {
+        matches!(&self.modal, Some(Modal::Filter { log: l, .. }) if *l == log)
+    }
+
     pub fn op_for(&self, model: &str) -> Option<&Op> {
         self.ops.iter().find(|o| same_model(&o.model, model))
     }
@@ -256,7 +292,7 @@ impl State {
     /// the focused pane.
     pub fn target(&self) -> Option<&str> {
         match self.focus {
-            Focus::Models => self.selected_model().map(|m| m.name.as_str()),
+            Focus::Models | Focus::Log => self.selected_model().map(|m| m.name.as_str()),
             Focus::Loaded => self
                 .loaded_rows()
                 .get(self.loaded_selected)

@@ -31,6 +31,8 @@ pub enum Focus {
     #[default]
     Models,
     Loaded,
+    /// The event log, scrolled with the move keys.
+    Log,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,6 +53,21 @@ impl SortKey {
             SortKey::Need => SortKey::Modified,
             SortKey::Modified => SortKey::Fit,
             SortKey::Fit => SortKey::Name,
+        }
+    }
+
+    /// Whether this key's natural order is ascending (A→Z); sizes, dates and fit go
+    /// largest, newest, best first.
+    pub fn ascending(self) -> bool {
+        self == SortKey::Name
+    }
+
+    /// ▲ ascending, ▼ descending, as the table runs now.
+    pub fn arrow(self, reversed: bool) -> &'static str {
+        if self.ascending() != reversed {
+            "▲"
+        } else {
+            "▼"
         }
     }
 
@@ -96,6 +113,11 @@ pub struct Row {
     pub loaded: bool,
 }
 
+/// Names one operation from start to end, so its progress and its answer find it
+/// however many run at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OpId(pub u64);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpKind {
     Load,
@@ -106,6 +128,10 @@ pub enum OpKind {
     Repin,
     /// The keeper loads a pinned model that dropped out.
     Reload,
+    /// Downloads a model (`/api/pull`), streaming progress.
+    Pull,
+    /// Deletes a model from disk, unloading it first when it is loaded.
+    Delete,
 }
 
 impl OpKind {
@@ -117,6 +143,8 @@ impl OpKind {
             OpKind::Unload => "unloading",
             OpKind::Repin => "re-pinning",
             OpKind::Reload => "reloading",
+            OpKind::Pull => "pulling",
+            OpKind::Delete => "deleting",
         }
     }
 
@@ -124,16 +152,34 @@ impl OpKind {
     pub fn is_keepers(self) -> bool {
         matches!(self, OpKind::Repin | OpKind::Reload)
     }
+
+    /// Sends a load request (generate or embed): the model arrives in `/api/ps`.
+    pub fn loads(self) -> bool {
+        matches!(
+            self,
+            OpKind::Load | OpKind::Pin | OpKind::Unpin | OpKind::Repin | OpKind::Reload
+        )
+    }
 }
 
-/// A load, pin or unload that has been sent and not answered yet.
+/// An operation that has started and not ended yet. Its lifecycle: started (it is
+/// in `State::ops`), progress (`Msg::OpProgress`), then done or failed
+/// (`Msg::OpDone`) or cancelled by the user (removed here; its late answer finds
+/// no op and is dropped).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Op {
+    pub id: OpId,
     pub kind: OpKind,
     pub model: String,
     pub started: Timestamp,
     /// The model was in `/api/ps` when the op started (a pin then loads nothing).
     pub was_loaded: bool,
+    /// The keep-alive a load sent; `None`: none, the server chose.
+    pub keep_alive: Option<crate::duration::KeepAlive>,
+    /// What a pull has fetched so far, layer by layer.
+    pub pull: Option<super::pull::PullProgress>,
+    /// Side notes the runtime sent on the way ("unloaded first").
+    pub notes: Vec<String>,
 }
 
 impl Op {
@@ -147,12 +193,27 @@ impl Op {
     }
 }
 
+/// What a "y" to a question does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    /// Load (or pin) although Ollama evicts models for it or it does not fit.
+    Load {
+        model: String,
+        pin: bool,
+        keep_alive: Option<crate::duration::KeepAlive>,
+    },
+    /// Delete from disk (unpinned and unloaded first).
+    Delete { model: String },
+    /// Unload every loaded model, unpinning the pinned ones.
+    UnloadAll,
+}
+
 /// A question the user must answer before something costly happens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
-    pub model: String,
-    pub pin: bool,
+    pub title: String,
     pub text: String,
+    pub on_yes: Confirmed,
 }
 
 /// The last outcome, shown in the status line.

@@ -14,7 +14,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     // Answers of `/api/show` come in bursts: their view and best pick are rebuilt
     // once, by the next other message or the loop's `settle` before a frame.
-    let batchable = matches!(msg, Msg::Show { .. } | Msg::Clock(_));
+    let batchable = matches!(
+        msg,
+        Msg::Show { .. } | Msg::Clock(_) | Msg::OpProgress { .. }
+    );
     match msg {
         Msg::Clock(now) => clock(state, now, &mut fx),
         Msg::Key(key) => input::on_key(state, key, &mut fx),
@@ -34,12 +37,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Tags(reply) => data::on_tags(state, reply, &mut fx),
         Msg::Ps(reply) => data::on_ps(state, reply, &mut fx),
         Msg::Show { key, model, reply } => data::on_show(state, key, &model, *reply, &mut fx),
-        Msg::LoadDone {
-            model,
-            keep_alive,
-            reply,
-        } => done::on_load_done(state, &model, keep_alive, reply, &mut fx),
-        Msg::UnloadDone { model, reply } => done::on_unload_done(state, &model, reply, &mut fx),
+        Msg::OpProgress { id, event } => done::on_op_progress(state, id, event),
+        Msg::OpDone { id, reply } => done::on_op_done(state, id, reply, &mut fx),
         Msg::PinsSaved(result) => done::on_pins_saved(state, result),
         Msg::PinsInFile(read) => keeper::on_pins_in_file(state, read),
     }

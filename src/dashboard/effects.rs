@@ -9,10 +9,12 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 use tokio::time::{MissedTickBehavior, interval};
 
-use crate::app::{self, Effect, Msg, State};
+use futures_util::StreamExt;
+
+use crate::app::msg::OpId;
+use crate::app::{self, Effect, Msg, OpEvent, Request, State};
 use crate::memory::MemorySource;
-use crate::names::normalize;
-use crate::ollama::{Client, LoadSpec};
+use crate::ollama::{Client, OllamaError, PullEvent};
 
 pub struct Runner {
     client: Client,
@@ -22,8 +24,8 @@ pub struct Runner {
     /// `/api/show` answers by digest.
     pub shows: crate::show_cache::ShowCache,
     tx: UnboundedSender<Msg>,
-    /// Loads in flight by normalised name, so a cancel can drop the request.
-    loads: Mutex<HashMap<String, AbortHandle>>,
+    /// Operations in flight, so a cancel can drop the request.
+    ops: Mutex<HashMap<OpId, AbortHandle>>,
 }
 
 /// A poisoned lock only means a panic elsewhere; the map is still usable.
@@ -39,7 +41,7 @@ impl Runner {
             learned_path: None,
             shows: crate::show_cache::ShowCache::none(),
             tx,
-            loads: Mutex::default(),
+            ops: Mutex::default(),
         }
     }
 
@@ -66,23 +68,25 @@ impl Runner {
         });
     }
 
-    /// A load whose request can be dropped by `Effect::CancelLoad`.
-    fn spawn_load(&self, model: String, spec: LoadSpec) {
+    /// Runs operation `id` on a task that `Effect::Cancel` can drop.
+    fn spawn_op(&self, id: OpId, request: Request) {
         let c = self.client.clone();
         let tx = self.tx.clone();
-        let key = normalize(&model);
         let task = tokio::spawn(async move {
-            let reply = c.load_with(&model, &spec).await;
-            let keep_alive = spec.keep_alive;
-            let _ = tx.send(Msg::LoadDone {
-                model,
-                keep_alive,
-                reply,
-            });
+            let reply = match request {
+                Request::Load { model, spec } => c.load_with(&model, &spec).await,
+                Request::Unload { model, embedding } => c.unload_with(&model, embedding).await,
+                Request::Pull { model } => pull(&c, &model, id, &tx).await,
+                Request::Delete {
+                    model,
+                    unload_first,
+                } => delete(&c, &model, unload_first, id, &tx).await,
+            };
+            let _ = tx.send(Msg::OpDone { id, reply });
         });
-        let mut loads = lock(&self.loads);
-        loads.retain(|_, h| !h.is_finished());
-        loads.insert(key, task.abort_handle());
+        let mut ops = lock(&self.ops);
+        ops.retain(|_, h| !h.is_finished());
+        ops.insert(id, task.abort_handle());
     }
 
     fn run(&self, effect: Effect) {
@@ -99,18 +103,16 @@ impl Runner {
                     Msg::Show { key, model, reply }
                 })
             }
-            Effect::Load { model, spec } => self.spawn_load(model, spec),
-            Effect::CancelLoad { model } => {
+            Effect::Start { id, request } => self.spawn_op(id, request),
+            Effect::Cancel { id } => {
                 // Dropping the request makes Ollama give up on it ("request
-                // canceled", 499); `update` unloads the model if it arrives anyway.
-                if let Some(h) = lock(&self.loads).remove(&normalize(&model)) {
+                // canceled", 499; a pull keeps its partial files); `update`
+                // unloads a model that arrives anyway.
+                if let Some(h) = lock(&self.ops).remove(&id) {
                     h.abort();
                 }
             }
-            Effect::Unload { model, embedding } => self.spawn(async move {
-                let reply = c.unload_with(&model, embedding).await;
-                Msg::UnloadDone { model, reply }
-            }),
+            Effect::Copy(text) => copy_to_clipboard(&text),
             Effect::SavePin { model, pinned } => {
                 let path = self.config_path.clone();
                 self.spawn(async move {
@@ -129,6 +131,68 @@ impl Runner {
             Effect::Quit => {}
         }
     }
+}
+
+/// Streams a pull's events to `update` until Ollama says "success".
+async fn pull(
+    c: &Client,
+    model: &str,
+    id: OpId,
+    tx: &UnboundedSender<Msg>,
+) -> Result<(), OllamaError> {
+    let events = c.pull(model).await?;
+    let mut events = std::pin::pin!(events);
+    while let Some(event) = events.next().await {
+        let event = event?;
+        let done = event == PullEvent::Success;
+        let _ = tx.send(Msg::OpProgress {
+            id,
+            event: OpEvent::Pull(event),
+        });
+        if done {
+            return Ok(());
+        }
+    }
+    Err(OllamaError::Broken {
+        url: c.base_url().to_string(),
+        reason: "the pull stream ended before Ollama said success".into(),
+    })
+}
+
+/// Like `ollama rm`: unloads a loaded model first (the API's delete leaves it in
+/// memory), then deletes; a failed unload is said and the delete goes on.
+async fn delete(
+    c: &Client,
+    model: &str,
+    unload_first: Option<bool>,
+    id: OpId,
+    tx: &UnboundedSender<Msg>,
+) -> Result<(), OllamaError> {
+    if let Some(embedding) = unload_first
+        && let Err(e) = c.unload_with(model, embedding).await
+    {
+        let note = format!(
+            "could not unload it first ({}); it stays in memory until it expires",
+            e.plain()
+        );
+        let _ = tx.send(Msg::OpProgress {
+            id,
+            event: OpEvent::Note(note),
+        });
+    }
+    c.delete(model).await
+}
+
+/// OSC 52: the terminal puts `text` on the system clipboard, over SSH too. Sent
+/// as one write beside the frames, which go through the same stdout.
+fn copy_to_clipboard(text: &str) {
+    use base64::Engine;
+    use std::io::Write;
+    let clean = crate::sanitize::clean(text);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(clean.as_bytes());
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "\x1b]52;c;{b64}\x07");
+    let _ = out.flush();
 }
 
 /// Reads memory on a blocking thread every `period`, so a slow probe (NVML) never

@@ -23,10 +23,7 @@ impl Placement {
 
     /// Share on the GPUs, 0 – 100.
     pub fn gpu_percent(&self) -> u8 {
-        if self.total == 0 {
-            return 0;
-        }
-        ((self.vram as u128 * 100 / self.total as u128).min(100)) as u8
+        crate::format::gpu_share(self.total, self.vram)
     }
 }
 

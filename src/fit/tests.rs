@@ -427,7 +427,7 @@ fn labels_read_without_colour_and_clean_names() {
     assert_eq!(v.label(), "⇄ evicts badname");
     assert_eq!(
         Verdict::Fits(Landing::Split { gpu_percent: 62 }).label(),
-        "✓ 62% gpu"
+        "✓ 62% GPU"
     );
     assert_eq!(Verdict::Fits(Landing::Gpu).key(), "fits_gpu");
     assert_eq!(Verdict::Unknown.key(), "unknown");

@@ -62,7 +62,10 @@ fn fit_clause(v: &Verdict) -> String {
         Verdict::Loaded => "it is loaded now".into(),
         Verdict::Fits(Landing::Gpu) => "it will fit here, on the GPU".into(),
         Verdict::Fits(Landing::Split { gpu_percent }) => {
-            format!("it will fit here, {gpu_percent}% on the GPU (slower)")
+            format!(
+                "it will fit here, {} (slower)",
+                crate::format::split_text(*gpu_percent)
+            )
         }
         Verdict::Fits(Landing::Cpu) => "it will fit here, in RAM".into(),
         Verdict::FitsIfUnloaded { unload, .. } => {

@@ -50,3 +50,53 @@ fn every_action_has_a_default_key() {
         assert!(!map.keys_for(a).is_empty(), "{a:?} has no key");
     }
 }
+
+#[test]
+fn each_action_name_is_the_one_the_config_uses() {
+    for a in Action::ALL {
+        let parsed: Action =
+            serde_json::from_value(serde_json::Value::String(a.name().into())).expect("parses");
+        assert_eq!(parsed, a);
+    }
+}
+
+#[test]
+fn esc_is_back_and_never_bound() {
+    let esc = ev(KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(KeyMap::default().action(&esc), None);
+    let mut over = BTreeMap::new();
+    over.insert("esc".to_string(), "quit".to_string());
+    let (map, warnings) = KeyMap::with_overrides(&over);
+    assert_eq!(map.action(&esc), None);
+    assert!(warnings.iter().any(|w| w.contains("Esc always means back")));
+}
+
+#[test]
+fn an_action_left_without_a_key_is_reported() {
+    // Rebinding both keys of "pull" and "delete" leaves those without one.
+    let mut over = BTreeMap::new();
+    over.insert("P".to_string(), "help".to_string());
+    over.insert("d".to_string(), "help".to_string());
+    let (_, warnings) = KeyMap::with_overrides(&over);
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0].contains("no key is left for pull"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].contains("no key is left for delete"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn the_sample_config_names_every_action() {
+    let sample = include_str!("../../config.toml.sample");
+    for a in Action::ALL {
+        assert!(
+            sample.contains(a.name()),
+            "config.toml.sample lacks {}",
+            a.name()
+        );
+    }
+}

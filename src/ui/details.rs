@@ -13,12 +13,18 @@ use super::theme::Theme;
 use crate::app::State;
 use crate::app::state::Row;
 use crate::fit::{Need, NeedSource, Verdict};
-use crate::format::gb;
+use crate::format::{gb, gpu_share, split_text};
 use crate::names::same_model;
 use crate::ollama::ModelEntry;
 use crate::sanitize::clean;
 
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+    if let Some(op) = selected_pull(state) {
+        return pull_render(frame, area, op, state, theme);
+    }
+    if state.focus == crate::app::state::Focus::Log {
+        return event_render(frame, area, state, theme);
+    }
     let chosen = state.target().and_then(|name| state.model_row(name));
     let title = match chosen {
         Some((m, _)) => Line::styled(format!(" {} ", clean(&m.name)), theme.bold()),
@@ -240,9 +246,12 @@ fn verdict_text(
         }
         Verdict::Fits(Landing::Split { gpu_percent }) => {
             let words = vec![
-                format!("fits, {gpu_percent}% on GPU — slower (the rest in RAM)"),
-                format!("fits, {gpu_percent}% on GPU — slower"),
-                format!("fits, {gpu_percent}% GPU"),
+                format!(
+                    "fits, {} — slower (the rest in RAM)",
+                    split_text(*gpu_percent)
+                ),
+                format!("fits, {} — slower", split_text(*gpu_percent)),
+                format!("fits, {}", split_text(*gpu_percent)),
             ];
             (words, theme.warn())
         }
@@ -296,7 +305,7 @@ fn verdict_text(
 fn loaded_text(m: &ModelEntry, state: &State) -> Vec<String> {
     let running = state.running.iter().find(|r| same_model(&r.name, &m.name));
     running.map_or(vec!["loaded".to_string()], |r| {
-        let (size, split) = (gb(r.size), r.processor());
+        let (size, split) = (gb(r.size), split_text(gpu_share(r.size, r.vram())));
         vec![
             format!("loaded: {size} in memory, {split}"),
             format!("loaded: {size}, {split}"),
@@ -335,4 +344,115 @@ fn best_lines<'a>(state: &State, width: usize, theme: &Theme) -> Vec<Line<'a>> {
             theme.dim(),
         )],
     }
+}
+
+/// The pull under the cursor of the Loaded pane, when that is what is selected.
+fn selected_pull(state: &State) -> Option<&crate::app::state::Op> {
+    if state.focus != crate::app::state::Focus::Loaded {
+        return None;
+    }
+    let rows = state.loaded_rows();
+    let id = rows.get(state.loaded_selected)?.op_id()?;
+    state
+        .op(id)
+        .filter(|o| o.kind == crate::app::state::OpKind::Pull)
+}
+
+/// A pull: overall bytes, speed and time left, each layer, and whether the model
+/// will fit here judged from the bytes announced so far.
+fn pull_render(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    op: &crate::app::state::Op,
+    state: &State,
+    theme: &Theme,
+) {
+    use crate::format::{countdown, size};
+    let title = Line::styled(format!(" pulling {} ", clean(&op.model)), theme.bold());
+    let block = super::pane(title, false, theme).padding(Padding::horizontal(1));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let p = op.pull.clone().unwrap_or_default();
+    let mut lines = Vec::new();
+    let mut overall = match p.percent() {
+        Some(pct) => format!("{pct}% · {} of {}", size(p.completed()), size(p.total())),
+        None => "waiting for the manifest…".to_string(),
+    };
+    if let Some(speed) = p.speed(state.now) {
+        overall.push_str(&format!(" · {}/s", size(speed as u64)));
+    }
+    if let Some(eta) = p.eta_secs(state.now) {
+        overall.push_str(&format!(
+            " · {} left",
+            countdown(std::time::Duration::from_secs(eta))
+        ));
+    }
+    lines.push(Line::raw(overall));
+    if !p.status.is_empty() {
+        lines.push(Line::styled(
+            super::format::truncate(&p.status, width),
+            theme.dim(),
+        ));
+    }
+    let room = (inner.height as usize).saturating_sub(lines.len() + 2);
+    for l in p.layers.iter().rev().take(room) {
+        let pct = (l.completed.min(l.total) * 100)
+            .checked_div(l.total)
+            .unwrap_or(0);
+        let short: String = l
+            .digest
+            .trim_start_matches("sha256:")
+            .chars()
+            .take(12)
+            .collect();
+        lines.push(Line::styled(
+            format!("{short} {pct:>3}% of {}", size(l.total)),
+            theme.dim(),
+        ));
+    }
+    if p.total() > 0 {
+        let entry = ModelEntry {
+            name: op.model.clone(),
+            size: p.total(),
+            ..ModelEntry::default()
+        };
+        let judged = state.scene().judge(crate::fit::Model {
+            entry: &entry,
+            arch: None,
+            embedding_only: false,
+        });
+        let note = crate::headless::pull_fit::describe(&entry, Some(&judged));
+        lines.push(Line::raw(format!(
+            "{note} (from the bytes announced so far)"
+        )));
+    }
+    lines.push(Line::styled(
+        "Esc or u cancels (a new pull resumes it)",
+        theme.dim(),
+    ));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// The event at the top of the focused events pane, in full: its line there may
+/// be cut at the pane's edge.
+fn event_render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+    let block = super::pane(Line::styled(" Event ", theme.bold()), false, theme)
+        .padding(Padding::horizontal(1));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let entry = state.log.matching(&state.log_filter).nth(state.log_scroll);
+    let lines = match entry {
+        Some(e) => vec![Line::from(vec![
+            ratatui::text::Span::styled(
+                e.at.to_zoned(state.tz.clone())
+                    .strftime("%H:%M:%S ")
+                    .to_string(),
+                theme.dim(),
+            ),
+            ratatui::text::Span::raw(e.text.clone()),
+        ])],
+        None => vec![Line::styled("no event selected", theme.dim())],
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -5,17 +5,8 @@ use ratatui::text::Span;
 
 /// Compact form for table cells: `6.1G`, `142G`, `986M`.
 pub fn gb_short(bytes: u64) -> String {
-    const GB: f64 = 1e9;
-    let b = bytes as f64;
-    if b >= 100.0 * GB {
-        format!("{:.0}G", b / GB)
-    } else if b >= GB {
-        format!("{:.1}G", b / GB)
-    } else if bytes == 0 {
-        "0".into()
-    } else {
-        format!("{:.0}M", b / 1e6)
-    }
+    let (n, unit) = crate::format::size_parts(bytes);
+    format!("{n}{unit}")
 }
 
 /// Display width of `s` in terminal cells.
@@ -60,6 +51,31 @@ pub fn short_name(name: &str, max: usize) -> String {
         }
         _ => truncate(name, max),
     }
+}
+
+/// Prose cut to `max` cells between words, ending in `…` when cut; a single word
+/// longer than the line is cut inside it.
+pub fn cut_words(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for word in s.split(' ') {
+        let next = if out.is_empty() {
+            word.to_string()
+        } else {
+            format!("{out} {word}")
+        };
+        if width(&next) + 1 > max {
+            break;
+        }
+        out = next;
+    }
+    if out.is_empty() {
+        return truncate(s, max);
+    }
+    out.push('…');
+    out
 }
 
 /// A model name cut with [`short_name`] and padded to exactly `w` cells.
@@ -128,6 +144,24 @@ mod tests {
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(pad_left("ab", 4), "  ab");
         assert_eq!(width(&truncate("模型模型模型", 5)), 5);
+    }
+
+    #[test]
+    fn prose_is_cut_between_words() {
+        assert_eq!(
+            cut_words("loaded llama3.1:8b in 3.2s", 40),
+            "loaded llama3.1:8b in 3.2s"
+        );
+        assert_eq!(
+            cut_words("loaded llama3.1:8b in 3.2s", 22),
+            "loaded llama3.1:8b in…"
+        );
+        assert_eq!(
+            cut_words("loaded llama3.1:8b in 3.2s", 20),
+            "loaded llama3.1:8b…"
+        );
+        assert_eq!(cut_words("supercalifragilistic", 8), "superca…");
+        assert!(width(&cut_words("a b c d e f g h", 6)) <= 6);
     }
 
     #[test]

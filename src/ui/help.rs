@@ -9,63 +9,72 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use super::format::pad;
 use super::theme::Theme;
 use crate::app::State;
+use crate::app::state::Confirm;
 use crate::keymap::Action;
 
-/// The moves, folded onto one line when the terminal is too short for all keys.
-const MOVES: [Action; 6] = [
-    Action::SelectNext,
-    Action::SelectPrev,
-    Action::PageDown,
-    Action::PageUp,
-    Action::First,
-    Action::Last,
-];
-
-pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
+/// Every key with what it does (the user's own bindings included), what Esc and
+/// the mouse do, and what each symbol means. Scrolls when the terminal is short.
+pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, scroll: u16, theme: &Theme) {
     let line = |keys: String, what: &str| {
         Line::from(vec![
-            Span::styled(format!(" {} ", pad(&keys, 14)), theme.accent()),
+            Span::styled(format!(" {} ", pad(&keys, 16)), theme.accent()),
             Span::raw(what.to_string()),
         ])
     };
-    // All of it takes 22 rows with the border; shorter terminals get the moves on
-    // one line and lose the mouse line first.
-    let short = Action::ALL.len() as u16 + 5 > area.height;
-    let mut lines: Vec<Line<'_>> = Vec::new();
-    if short {
-        let keys: Vec<String> = MOVES
-            .iter()
-            .filter_map(|a| state.keymap.keys_for(*a).first().cloned())
-            .collect();
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {} ", keys.join(" ")), theme.accent()),
-            Span::raw(" move"),
-        ]));
-    }
-    for a in Action::ALL.iter().filter(|a| !(short && MOVES.contains(a))) {
-        lines.push(line(state.keymap.keys_for(*a).join(" "), a.describe()));
-    }
-    lines.push(line("Esc".into(), "close help · clear filter"));
-    if !short {
-        lines.push(line("mouse".into(), "click selects · wheel scrolls"));
-    }
-    lines.push(Line::styled(
-        " ▶ best pick  ● loaded  ★ pinned  ~ size not final  ⏏ evicted next",
-        theme.dim(),
+    let mut lines: Vec<Line<'_>> = Action::ALL
+        .iter()
+        .map(|a| line(state.keymap.keys_for(*a).join(" "), a.describe()))
+        .collect();
+    lines.push(line(
+        "Esc".into(),
+        "back: close this, clear the filter, cancel the pull under the cursor",
     ));
+    lines.push(line(
+        "in prompts".into(),
+        "Backspace, Ctrl-U clears, Ctrl-W deletes a word, Enter, Esc",
+    ));
+    lines.push(line(
+        "mouse".into(),
+        "click selects or sorts by a column · wheel scrolls",
+    ));
+    lines.push(Line::raw(""));
+    for legend in LEGEND {
+        lines.push(Line::styled(format!(" {legend}"), theme.dim()));
+    }
     let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 72.min(area.width);
+    let width = 80.min(area.width);
+    let visible = height.saturating_sub(2);
+    let max_scroll = (lines.len() as u16).saturating_sub(visible);
+    let scroll = scroll.min(max_scroll);
     let rect = area.centered(Constraint::Length(width), Constraint::Length(height));
     frame.render_widget(Clear, rect);
-    let block = super::pane(
-        Line::styled(" Keys (? or Esc closes) ", theme.bold()),
-        true,
-        theme,
-    );
-    frame.render_widget(Paragraph::new(lines).block(block), rect);
+    let more = if max_scroll > 0 {
+        format!(
+            " Keys · {}/{} · j/k scroll · Esc closes ",
+            scroll + visible,
+            lines.len()
+        )
+    } else {
+        " Keys (? or Esc closes) ".to_string()
+    };
+    let block = super::pane(Line::styled(more, theme.bold()), true, theme);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
 }
 
-pub fn confirm(frame: &mut Frame<'_>, area: Rect, text: &str, theme: &Theme) {
+/// One meaning per symbol, everywhere on screen; lines short enough for 60 cells.
+pub const LEGEND: [&str; 8] = [
+    "▶ best pick  ● loaded  ★ pinned  ⏏ evicted next",
+    "~ size not final (details not read yet)  ⇣ pulling",
+    "✓ GPU · ✓ 41% GPU · ✓ fits (RAM): fits now",
+    "⇄ fits once Ollama evicts  ✗ short by  ? memory unknown",
+    "☁ runs remotely",
+    "chart: ↑ load  ↓ unload  ✕ evicted  ★ pin  ☆ unpin",
+    "       ↻ pin reloaded  ! failed load",
+    "sort: ▲ ascending (A→Z)  ▼ largest, newest, best first",
+];
+
+pub fn confirm(frame: &mut Frame<'_>, area: Rect, c: &Confirm, theme: &Theme) {
+    let text = c.text.as_str();
     let width = 64.min(area.width.saturating_sub(4));
     // Borders and padding take 4 columns; the question, a blank line and the key
     // hint must all show, however narrow the terminal.
@@ -73,12 +82,7 @@ pub fn confirm(frame: &mut Frame<'_>, area: Rect, text: &str, theme: &Theme) {
     let height = (text_lines + 4).min(area.height as usize) as u16;
     let rect = area.centered(Constraint::Length(width), Constraint::Length(height));
     frame.render_widget(Clear, rect);
-    // The question either names who Ollama evicts or says it cannot fit.
-    let title = if text.starts_with("Ollama will evict") {
-        " Evicts loaded models "
-    } else {
-        " Does not fit "
-    };
+    let title = format!(" {} ", c.title);
     let block = super::pane(Line::styled(title, theme.bold()), true, theme)
         .border_style(theme.bad())
         .padding(ratatui::widgets::Padding::horizontal(1));

@@ -11,7 +11,7 @@ use super::format::{first_fitting, gb_short, pad, pad_left, pad_name, width as w
 use super::theme::Theme;
 use crate::app::State;
 use crate::app::loaded_rows::LoadedRow;
-use crate::app::state::{Focus, Op};
+use crate::app::state::{Focus, Op, OpKind};
 use crate::format::countdown_between;
 use crate::keepalive::PinStatus;
 use crate::keymap::Action;
@@ -33,18 +33,11 @@ pub fn progress(op: &Op, state: &State) -> String {
 pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     let focused = state.focus == Focus::Loaded;
     let order = state.loaded_order();
-    let mut title = vec![
-        Span::styled(" Loaded ", theme.bold()),
-        Span::raw(format!("{} ", state.running.len())),
-    ];
-    if order.len() > 1 && area.width >= 34 {
-        title.push(Span::styled("· ⏏ next to go ", theme.dim()));
-    }
-    let block = super::pane(Line::from(title), focused, theme);
+    let rows = state.loaded_rows();
+    let block = super::pane(title(state, &rows, area.width, theme), focused, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    let rows = state.loaded_rows();
     let mut lines: Vec<Line<'_>> = rows
         .iter()
         .enumerate()
@@ -52,6 +45,9 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
             let line = match row {
                 LoadedRow::Running(m) => {
                     model_line(m, i == 0 && order.len() > 1, width, state, theme)
+                }
+                LoadedRow::Pending(op) if op.kind == OpKind::Pull => {
+                    pull_line(op, width, state, theme)
                 }
                 LoadedRow::Pending(op) => pending_line(op, width, state, theme),
                 LoadedRow::Pin(name, status) => pin_line(name, status, width, state, theme),
@@ -70,6 +66,101 @@ pub fn render(frame: &mut Frame<'_>, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// `Loaded 1 · 1 loading · 1 pulling · 2 pins waiting · ⏏ next to go`: each
+/// kind of row the pane shows is counted.
+fn title<'a>(state: &State, rows: &[LoadedRow<'_>], width: u16, theme: &Theme) -> Line<'a> {
+    let (mut pending, mut pulls, mut pins) = (0, 0, 0);
+    for r in rows {
+        match r {
+            LoadedRow::Pending(op) if op.kind == OpKind::Pull => pulls += 1,
+            LoadedRow::Pending(_) => pending += 1,
+            LoadedRow::Pin(..) => pins += 1,
+            LoadedRow::Running(_) => {}
+        }
+    }
+    let mut extra = String::new();
+    for (n, what) in [
+        (pending, "loading"),
+        (pulls, "pulling"),
+        (pins, "pinned, not loaded"),
+    ] {
+        if n > 0 {
+            extra.push_str(&format!("· {n} {what} "));
+        }
+    }
+    let mut spans = vec![
+        Span::styled(" Loaded ", theme.bold()),
+        Span::raw(format!("{} ", state.running.len())),
+        Span::styled(extra.clone(), theme.warn()),
+    ];
+    let used = 10 + width_of(&extra);
+    if state.running.len() > 1 && (width as usize) >= used + 20 {
+        spans.push(Span::styled("· ⏏ next to go ", theme.dim()));
+    }
+    Line::from(spans)
+}
+
+/// `⇣ qwen2.5:7b  ██████░░░░ 61% 2.9/4.7 GB 85 MB/s 21s`: a pull with its bar,
+/// share, bytes, speed and time left, as many as fit.
+fn pull_line<'a>(op: &Op, width: usize, state: &State, theme: &Theme) -> Line<'a> {
+    let p = op.pull.clone().unwrap_or_default();
+    let mut right = match p.percent() {
+        None => format!(
+            "{}…",
+            if p.status.is_empty() {
+                "starting"
+            } else {
+                &p.status
+            }
+        ),
+        Some(pct) => {
+            let mut r = format!("{pct:>3}%");
+            if width >= 44 {
+                r.push_str(&format!(
+                    " {}/{}",
+                    gb_short(p.completed()),
+                    gb_short(p.total())
+                ));
+            }
+            if width >= 54
+                && let Some(speed) = p.speed(state.now)
+            {
+                r.push_str(&format!(" {}/s", crate::format::size(speed as u64)));
+            }
+            if let Some(eta) = p.eta_secs(state.now).filter(|_| width >= 62) {
+                r.push_str(&format!(
+                    " {}",
+                    crate::format::countdown(std::time::Duration::from_secs(eta))
+                ));
+            }
+            r
+        }
+    };
+    let bar_w = if width >= 40 { 10 } else { 0 };
+    let mut right_w = width_of(&right) + if bar_w > 0 { bar_w + 1 } else { 0 };
+    if right_w + 10 > width {
+        right = super::format::truncate(&right, width.saturating_sub(12));
+        right_w = width_of(&right);
+    }
+    let name_w = width
+        .saturating_sub(right_w + 3)
+        .clamp(6, super::models::NAME_MAX);
+    let mut spans = vec![
+        Span::styled("⇣", theme.warn()),
+        Span::raw(format!(" {} ", pad_name(&clean(&op.model), name_w))),
+    ];
+    if bar_w > 0 {
+        let filled = p.percent().map_or(0, |pct| (pct as usize * bar_w) / 100);
+        spans.push(Span::styled("█".repeat(filled), theme.accent()));
+        spans.push(Span::styled(
+            format!("{} ", "░".repeat(bar_w - filled)),
+            theme.dim(),
+        ));
+    }
+    spans.push(Span::styled(right, theme.warn()));
+    Line::from(spans)
+}
+
 /// A hint when nothing is loaded, nothing is on its way and nothing is pinned.
 fn nothing_loaded<'a>(width: usize, state: &State, theme: &Theme) -> Vec<Line<'a>> {
     let key = state.keymap.hint(Action::Load);
@@ -80,9 +171,20 @@ fn nothing_loaded<'a>(width: usize, state: &State, theme: &Theme) -> Vec<Line<'a
         ],
         width.saturating_sub(1),
     );
+    let pull = state.keymap.hint(Action::Pull);
     vec![
         Line::styled(" nothing loaded", theme.dim()),
         Line::styled(hint, theme.dim()),
+        Line::styled(
+            first_fitting(
+                vec![
+                    format!(" {pull} pulls a new one by name"),
+                    format!(" {pull} pulls"),
+                ],
+                width.saturating_sub(1),
+            ),
+            theme.dim(),
+        ),
     ]
 }
 
@@ -156,20 +258,9 @@ fn until(
     }
 }
 
-/// `CPU`, `GPU`, or the GPU share when split (`60%G`); the full `ollama ps` text
-/// when there is room.
-fn split(m: &RunningModel, wide: bool) -> String {
-    if wide {
-        return m.processor();
-    }
-    let (size, vram) = (m.size, m.vram());
-    if vram == 0 {
-        "CPU".into()
-    } else if vram >= size {
-        "GPU".into()
-    } else {
-        format!("{}%G", vram * 100 / size)
-    }
+/// `CPU`, `GPU`, or the GPU share when split (`41% GPU`): one way everywhere.
+fn split(m: &RunningModel) -> String {
+    crate::format::split_text(crate::format::gpu_share(m.size, m.vram()))
 }
 
 fn model_line<'a>(
@@ -189,18 +280,15 @@ fn model_line<'a>(
         String::new()
     };
     let ctx = m.context_length.map(ctx_text).unwrap_or_default();
-    if width >= 59 {
-        right.push_str(&pad_left(&m.processor(), 17));
+    if width >= 46 {
+        right.push_str(&pad_left(&split(m), 8));
         right.push_str(&ctx);
-    } else if width >= 44 {
-        right.push_str(&pad_left(&split(m, false), 5));
-        right.push_str(&ctx);
-    } else if width >= 33 {
-        right.push_str(&pad_left(&split(m, false), 5));
+    } else if width >= 36 {
+        right.push_str(&pad_left(&split(m), 8));
     }
     let name_w = width
         .saturating_sub(2 + width_of(&right) + width_of(&until) + 2)
-        .max(6);
+        .clamp(6, super::models::NAME_MAX);
     let pinned = state.is_pinned_runner(m);
     let (symbol, symbol_style) = if pinned {
         ("★", theme.pin())

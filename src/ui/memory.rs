@@ -60,11 +60,46 @@ pub fn lines(state: &State, inner: Rect, theme: &Theme) -> Vec<Line<'static>> {
         let label = format!(" {what} used · last 5 min");
         lines.push(Line::styled(pad(&label, width), theme.dim()));
         let max = mem.ram_total + mem.vram_total();
-        let cols = chart::columns(&state.history, state.now, width, max);
-        for row in chart::bars(&cols, room - 2) {
-            lines.push(Line::styled(row, theme.accent()));
+        // A y-axis on the left: the total at the top, 0 at the bottom.
+        let axis = [gb_short(max), "0".to_string()];
+        let gutter = axis.iter().map(|a| a.chars().count()).max().unwrap_or(1) + 1;
+        let chart_w = width.saturating_sub(gutter + 1);
+        let legend = room >= 5 && width >= 20;
+        let bar_rows = room - if legend { 3 } else { 2 };
+        let cols = chart::columns(&state.history, state.now, chart_w, max);
+        let bars = chart::bars(&cols, bar_rows);
+        let last = bars.len().saturating_sub(1);
+        for (i, row) in bars.into_iter().enumerate() {
+            let tick = match i {
+                0 => axis[0].as_str(),
+                i if i == last => axis[1].as_str(),
+                _ => "",
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{tick:>w$}┤", w = gutter), theme.dim()),
+                Span::styled(row, theme.accent()),
+            ]));
         }
-        lines.push(chart::marks(&state.history, state.now, width).style(theme.warn()));
+        let marks = chart::marks(&state.history, state.now, chart_w);
+        lines.push(Line::from(vec![
+            Span::raw(" ".repeat(gutter + 1)),
+            Span::styled(marks.to_string(), theme.warn()),
+        ]));
+        if legend {
+            let text = super::format::first_fitting(
+                vec![
+                    " ↑ load ↓ unload ✕ evicted ★ pin ↻ reload ! failed".into(),
+                    " ↑load ↓unload ✕evict ★pin ↻reload !fail".into(),
+                    " ↑load ↓unload ✕evict !fail".into(),
+                    " ↑↓ ✕ ! (? help)".into(),
+                ],
+                width,
+            );
+            lines.push(Line::styled(
+                super::format::truncate(&text, width),
+                theme.dim(),
+            ));
+        }
     }
     lines
 }

@@ -28,6 +28,7 @@ pub mod loaded;
 pub mod log;
 pub mod memory;
 pub mod models;
+pub mod prompt;
 pub mod status;
 pub mod theme;
 
@@ -37,6 +38,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::State;
+use crate::app::state::Modal;
 use layout::{Areas, MIN_HEIGHT, MIN_WIDTH};
 use theme::Theme;
 
@@ -55,10 +57,12 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
         log::render(frame, areas.log, state, &theme);
     }
     status::render(frame, areas.status, state, &theme);
-    if let Some(c) = &state.confirm {
-        help::confirm(frame, area, &c.text, &theme);
-    } else if state.help {
-        help::render(frame, area, state, &theme);
+    match &state.modal {
+        Some(Modal::Confirm(c)) => help::confirm(frame, area, c, &theme),
+        Some(Modal::Help { scroll }) => help::render(frame, area, state, *scroll, &theme),
+        Some(Modal::Prompt(p)) => prompt::render(frame, area, p, state, &theme),
+        // The filter line is drawn in the title of the pane it filters.
+        Some(Modal::Filter { .. }) | None => {}
     }
 }
 
@@ -74,6 +78,31 @@ fn too_small(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
     let h = (text.len() as u16).min(area.height);
     let rect = area.centered_vertically(Constraint::Length(h));
     frame.render_widget(Paragraph::new(text).centered(), rect);
+}
+
+/// `· /text▏` in a pane's title: the filter being typed (with the cursor) or kept.
+pub fn filter_span<'a>(
+    text: &str,
+    editing: bool,
+    theme: &Theme,
+) -> Option<ratatui::text::Span<'a>> {
+    if !editing && text.is_empty() {
+        return None;
+    }
+    let cursor = if editing { "▏" } else { "" };
+    let text = format!("· /{}{cursor} ", crate::sanitize::clean(text));
+    Some(ratatui::text::Span::styled(text, theme.accent()))
+}
+
+/// ` 12–31 of 120 ` for a pane's bottom edge when `total` rows do not all fit in
+/// `rows`; `first` counts from 0.
+pub fn position<'a>(first: usize, rows: usize, total: usize, theme: &Theme) -> Option<Line<'a>> {
+    if total <= rows || rows == 0 {
+        return None;
+    }
+    let last = (first + rows).min(total);
+    let text = format!(" {}–{last} of {total} ", first + 1);
+    Some(Line::styled(text, theme.dim()).right_aligned())
 }
 
 /// A pane's frame: rounded border, title, highlighted when focused.

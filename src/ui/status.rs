@@ -7,11 +7,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::format::{truncate, width};
+use super::format::{cut_words, truncate, width};
 use super::loaded::progress;
 use super::theme::Theme;
 use crate::app::State;
-use crate::app::state::Connection;
+use crate::app::state::{Connection, Focus, Modal, OpKind};
 use crate::format::countdown_between;
 use crate::keymap::Action;
 use crate::sanitize::clean;
@@ -88,36 +88,60 @@ fn op_span<'a>(state: &State, theme: &Theme) -> Option<Span<'a>> {
         1 => String::new(),
         n => format!(" (+{})", n - 1),
     };
-    let text = format!(
-        " │ {} {} {}{more}",
-        op.verb(),
-        clean(&op.model),
-        progress(op, state)
-    );
+    let how = match op.pull.as_ref().and_then(|p| p.percent()) {
+        Some(pct) => format!("{pct}%"),
+        None => progress(op, state),
+    };
+    let text = format!(" │ {} {} {how}{more}", op.verb(), clean(&op.model));
     Some(Span::styled(text, theme.warn()))
 }
 
-/// Key hints, as many as fit in `room` cells.
+/// Key hints for where the keys go now, as many as fit in `room` cells; `? help`
+/// always comes first, so the way to every key is never cut off.
 fn hints(state: &State, room: usize) -> String {
-    if state.filter_editing {
+    if state.filter_editing(false) || state.filter_editing(true) {
         return " type to filter · Enter keeps · Esc clears ".into();
     }
-    let items = [
-        (Action::Help, "help"),
-        (Action::Load, "load"),
-        (Action::Pin, "pin"),
-        (Action::Unload, "unload"),
-        (Action::Filter, "filter"),
-        (Action::NextTask, "task"),
-        (Action::Quit, "quit"),
-    ];
+    if matches!(state.modal, Some(Modal::Prompt(_))) {
+        return " Enter go · Esc cancel ".into();
+    }
+    let k = |a: Action| state.keymap.hint(a);
+    let mut items: Vec<String> = vec![format!(" {} help ", k(Action::Help))];
+    let on_pull = state.focus == Focus::Loaded
+        && state
+            .loaded_rows()
+            .get(state.loaded_selected)
+            .and_then(|r| r.op_id())
+            .and_then(|id| state.op(id))
+            .is_some_and(|o| o.kind == OpKind::Pull);
+    let rest: &[(Action, &str)] = match state.focus {
+        Focus::Log => &[
+            (Action::Filter, "filter events"),
+            (Action::SelectNext, "older"),
+            (Action::FocusNext, "next pane"),
+            (Action::Quit, "quit"),
+        ],
+        _ if on_pull => &[(Action::FocusNext, "next pane"), (Action::Quit, "quit")],
+        _ => &[
+            (Action::Load, "load"),
+            (Action::Pin, "pin"),
+            (Action::Unload, "unload"),
+            (Action::Pull, "pull"),
+            (Action::Filter, "filter"),
+            (Action::NextTask, "task"),
+            (Action::Quit, "quit"),
+        ],
+    };
+    if on_pull {
+        items.push(" Esc cancel pull ".into());
+    }
+    items.extend(rest.iter().map(|(a, word)| format!(" {} {word} ", k(*a))));
     let mut out = String::new();
-    for (action, word) in items {
-        let item = format!(" {} {word} ", state.keymap.hint(action));
-        if width(&out) + width(&item) > room {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 && width(&out) + width(item) > room {
             break;
         }
-        out.push_str(&item);
+        out.push_str(item);
     }
     out
 }
@@ -125,16 +149,19 @@ fn hints(state: &State, room: usize) -> String {
 fn second_line<'a>(state: &State, theme: &Theme, w: usize) -> Line<'a> {
     let (text, style) = match (&state.notice, &state.conn) {
         (Some(n), _) if n.error => (format!(" ! {}", n.text), theme.bad()),
-        (_, Connection::Unreachable { .. }) => {
-            (" start Ollama with `ollama serve`".to_string(), theme.bad())
-        }
+        (_, Connection::Unreachable { .. }) => (
+            " start Ollama with `ollama serve` (or try --demo)".to_string(),
+            theme.bad(),
+        ),
         (Some(n), _) => (format!(" {}", n.text), Style::default()),
         (None, _) => (String::new(), Style::default()),
     };
-    // The message comes first; hints take what is left.
-    let hints = hints(state, w.saturating_sub(width(&text)));
+    // The message comes first, but never pushes out `? help`: the hints get at
+    // least that much room.
+    let help_w = width(&format!(" {} help ", state.keymap.hint(Action::Help)));
+    let hints = hints(state, w.saturating_sub(width(&text)).max(help_w));
     let room = w.saturating_sub(width(&hints));
-    let text = truncate(&text, room);
+    let text = cut_words(&text, room);
     let gap = room.saturating_sub(width(&text));
     Line::from(vec![
         Span::styled(text, style),

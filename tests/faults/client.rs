@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use model_orchestrator::app::state::Connection;
-use model_orchestrator::app::{Effect, Msg, State, start, update};
+use model_orchestrator::app::{Effect, Msg, Request, State, start, update};
 use model_orchestrator::config::Config;
 use model_orchestrator::ollama::{Client, OllamaError, PullEvent};
 use model_orchestrator::sim::{self, Fault, SimHandle, SimOptions};
@@ -65,14 +65,16 @@ impl Rig {
                 key,
                 model,
             },
-            Effect::Load { model, spec } => Msg::LoadDone {
-                reply: bounded(c.load_with(&model, &spec)).await,
-                keep_alive: spec.keep_alive,
-                model,
-            },
-            Effect::Unload { model, embedding } => Msg::UnloadDone {
-                reply: bounded(c.unload_with(&model, embedding)).await,
-                model,
+            Effect::Start { id, request } => match request {
+                Request::Load { model, spec } => Msg::OpDone {
+                    id,
+                    reply: bounded(c.load_with(&model, &spec)).await,
+                },
+                Request::Unload { model, embedding } => Msg::OpDone {
+                    id,
+                    reply: bounded(c.unload_with(&model, embedding)).await,
+                },
+                _ => return None,
             },
             _ => return None,
         })

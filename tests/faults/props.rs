@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use model_orchestrator::app::{Effect, Msg, State, start, update};
+use model_orchestrator::app::msg::OpId;
+use model_orchestrator::app::{Effect, Msg, Request, State, start, update};
 use model_orchestrator::config::Config;
-use model_orchestrator::duration::KeepAlive;
 use model_orchestrator::names::normalize;
 use model_orchestrator::ollama::{ModelEntry, OllamaError, RunningModel};
 use model_orchestrator::ui::layout::Areas;
@@ -120,12 +120,11 @@ enum Pending {
         key: String,
         model: String,
     },
-    Load {
+    /// An operation the runtime runs until it ends (`Msg::OpDone`).
+    Op {
+        id: OpId,
         model: String,
-        keep_alive: Option<KeepAlive>,
-    },
-    Unload {
-        model: String,
+        load: bool,
     },
 }
 
@@ -186,27 +185,29 @@ impl Harness {
                     );
                     Pending::Show { key, model }
                 }
-                Effect::Load { model, spec } => {
+                Effect::Start { id, request } => {
+                    let (model, load) = match request {
+                        Request::Load { model, .. } => (model, true),
+                        Request::Unload { model, .. } => (model, false),
+                        Request::Pull { model } => (model, false),
+                        Request::Delete { model, .. } => (model, false),
+                    };
                     let n = normalize(&model);
                     assert!(
-                        !self.pending.iter().any(
-                            |p| matches!(p, Pending::Load { model: m, .. } if normalize(m) == n)
-                        ),
+                        !load
+                            || !self.pending.iter().any(|p| matches!(
+                                p,
+                                Pending::Op { model: m, load: true, .. } if normalize(m) == n
+                            )),
                         "{model} loaded twice at once: {:?}",
                         self.pending
                     );
-                    Pending::Load {
-                        model,
-                        keep_alive: spec.keep_alive,
-                    }
+                    Pending::Op { id, model, load }
                 }
-                Effect::Unload { model, .. } => Pending::Unload { model },
-                Effect::CancelLoad { model } => {
-                    // The runner drops the request: no reply comes.
-                    let n = normalize(&model);
-                    self.pending.retain(
-                        |p| !matches!(p, Pending::Load { model: m, .. } if normalize(m) == n),
-                    );
+                Effect::Cancel { id } => {
+                    // The runner drops the request; the operation still ends
+                    // with a reply (cancelled).
+                    let _ = id;
                     continue;
                 }
                 Effect::SavePin { model, pinned } => {
@@ -220,7 +221,7 @@ impl Harness {
                     self.take(fx);
                     continue;
                 }
-                Effect::SaveLearned(_) | Effect::Quit => continue,
+                Effect::SaveLearned(_) | Effect::Copy(_) | Effect::Quit => continue,
             };
             if matches!(p, Pending::Version | Pending::Tags | Pending::Ps) {
                 assert_eq!(self.in_flight(&p), 0, "a second {p:?} while one is out");
@@ -258,13 +259,8 @@ impl Harness {
                 model,
                 reply: Box::new(r.map(|_| show("llama", 32, 8192)).map_err(|f| f.error())),
             },
-            (Pending::Load { model, keep_alive }, r) => Msg::LoadDone {
-                model,
-                keep_alive,
-                reply: r.map(|_| ()).map_err(|f| f.error()),
-            },
-            (Pending::Unload { model }, r) => Msg::UnloadDone {
-                model,
+            (Pending::Op { id, .. }, r) => Msg::OpDone {
+                id,
                 reply: r.map(|_| ()).map_err(|f| f.error()),
             },
         };
@@ -279,12 +275,10 @@ impl Harness {
                 Msg::Key(KeyEvent::new(KEYS[i], KeyModifiers::NONE)),
             ),
             // Esc quits from the table; only send it where it closes something.
-            Step::Esc if self.s.help || self.s.confirm.is_some() || self.s.filter_editing => {
-                update(
-                    &mut self.s,
-                    Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
-                )
-            }
+            Step::Esc if self.s.modal.is_some() => update(
+                &mut self.s,
+                Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            ),
             Step::Esc => Vec::new(),
             Step::Resize(w, h) => update(&mut self.s, Msg::Resize(w, h)),
             Step::Clock(secs) => {
@@ -368,15 +362,12 @@ impl Harness {
         );
         // The pins in the state are the pins the effects saved.
         assert_eq!(norm_set(&s.config.keep_alive_models), self.saved, "pins");
-        // Each operation shown has its request out.
+        // Each operation open has its request out.
         for op in &s.ops {
-            let n = normalize(&op.model);
             assert!(
-                self.pending.iter().any(|p| match p {
-                    Pending::Load { model, .. } | Pending::Unload { model } =>
-                        normalize(model) == n,
-                    _ => false,
-                }),
+                self.pending
+                    .iter()
+                    .any(|p| matches!(p, Pending::Op { id, .. } if *id == op.id)),
                 "{op:?} has no request out: {:?}",
                 self.pending
             );
@@ -406,7 +397,7 @@ proptest! {
         let (w, ht) = h.s.size;
         let buf = frame(&mut h.s, w, ht);
         assert_no_controls(&buf);
-        if !h.s.help && h.s.confirm.is_none() {
+        if h.s.modal.is_none() {
             assert_borders(&buf);
         }
     }

@@ -54,9 +54,9 @@ fn server_down_at_start_retries_on_a_backoff_and_shows_everything_once_up() {
     assert_shows(&buf, "Ollama is not answering at 127.0.0.1:11434");
     // The UI answers keys while it waits.
     update(&mut s, key(KeyCode::Char('?')));
-    assert!(s.help);
+    assert!(s.modal.is_some(), "help is open");
     update(&mut s, key(KeyCode::Esc));
-    assert!(!s.help);
+    assert!(s.modal.is_none(), "{:?}", s.modal);
 
     // Each failed retry waits longer: 1 s, 2 s, 4 s.
     let mut t = 0;
@@ -297,14 +297,18 @@ fn hostile_names_and_errors_are_drawn_clean_and_whole() {
         let buf = frame(&mut s, 160, 50);
         assert_sound(&buf);
         assert_shows(&buf, &format!("failed retry {i}"));
-        update(
-            &mut s,
-            Msg::LoadDone {
-                model: name.to_string(),
-                keep_alive: None,
-                reply: Err(server_error(&format!("\u{1b}]8;;http://x\u{1b}\\{name}"))),
-            },
-        );
+        // A load of it that fails with the same.
+        assert!(model_orchestrator::app::derive::select_name(&mut s, name));
+        update(&mut s, key(KeyCode::Enter));
+        if s.modal.is_some() {
+            // A question first (the load would evict): yes.
+            update(&mut s, key(KeyCode::Char('y')));
+        }
+        if s.op_for(name).is_some() {
+            let why = format!("\u{1b}]8;;http://x\u{1b}\\{name}");
+            finish(&mut s, name, Err(server_error(&why)));
+            assert!(s.op_for(name).is_none());
+        }
         assert_sound(&frame(&mut s, 80, 24));
     }
 }
@@ -347,13 +351,10 @@ fn the_loaded_cursor_stays_on_a_row_when_a_failed_load_leaves_the_pane() {
     assert_eq!(s.loaded_rows().len(), 2, "the loaded model and the load");
     assert_eq!(s.loaded_selected, 1);
     assert_eq!(s.target(), Some("phi3:mini"));
-    update(
+    finish(
         &mut s,
-        Msg::LoadDone {
-            model: "phi3:mini".into(),
-            keep_alive: None,
-            reply: Err(server_error("model requires more system memory")),
-        },
+        "phi3:mini",
+        Err(server_error("model requires more system memory")),
     );
     assert_eq!(s.loaded_rows().len(), 1);
     assert_eq!(

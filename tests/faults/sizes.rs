@@ -1,6 +1,7 @@
 //! Every terminal size from 1×1 to 300×100, and a storm of resizes between keys.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use model_orchestrator::app::modal::Modal;
 use model_orchestrator::app::{Msg, State, update};
 use model_orchestrator::config::Config;
 use model_orchestrator::ui::layout::{Areas, MIN_HEIGHT, MIN_WIDTH};
@@ -20,13 +21,15 @@ fn busy() -> State {
         running("phi3:mini", 3.1, 1.5, Some(at(1800))),
     ];
     let mut s = connected(Config::default(), models, loaded);
-    update(
+    assert!(model_orchestrator::app::derive::select_name(
         &mut s,
-        Msg::LoadDone {
-            model: "mistral:7b".into(),
-            keep_alive: None,
-            reply: Err(server_error("model requires more system memory")),
-        },
+        "mistral:7b"
+    ));
+    update(&mut s, key('l'));
+    finish(
+        &mut s,
+        "mistral:7b",
+        Err(server_error("model requires more system memory")),
     );
     // A long error in the status line takes the room of the key hints (see
     // `a_long_error_leaves_the_help_hint` for that case); the sweep checks the
@@ -121,11 +124,11 @@ fn every_height_at_300_columns() {
 fn the_help_and_confirm_overlays_fit_every_size() {
     let mut s = busy();
     update(&mut s, key('?'));
-    assert!(s.help);
+    assert!(matches!(s.modal, Some(Modal::Help { .. })), "{:?}", s.modal);
     for (w, h) in [(1, 1), (59, 15), (60, 16), (80, 24), (300, 100)] {
         assert_no_controls(&frame(&mut s, w, h));
     }
-    assert_shows(&frame(&mut s, 80, 24), "this help");
+    assert_shows(&frame(&mut s, 80, 24), "Keys");
 }
 
 fn key(c: char) -> Msg {

@@ -2,10 +2,11 @@
 #![allow(dead_code)]
 
 use jiff::Timestamp;
-use model_orchestrator::app::{self, Effect, Msg, State};
+use model_orchestrator::app::msg::OpId;
+use model_orchestrator::app::{self, Effect, Msg, Request, State};
 use model_orchestrator::config::Config;
 use model_orchestrator::memory::{GpuMemory, MemorySnapshot};
-use model_orchestrator::ollama::{ModelEntry, RunningModel, ShowResponse};
+use model_orchestrator::ollama::{ModelEntry, OllamaError, RunningModel, ShowResponse};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
@@ -98,7 +99,7 @@ pub fn new_state(config: Config) -> State {
 pub fn feed(state: &mut State, msgs: Vec<Msg>) -> Vec<Effect> {
     let mut last = Vec::new();
     for m in msgs {
-        last = app::update(state, m);
+        last = update(state, m);
     }
     last
 }
@@ -145,14 +146,47 @@ pub fn screen(state: &mut State, w: u16, h: u16) -> Terminal<TestBackend> {
     t
 }
 
+/// `app::update` with the operation ids of its effects set to 0, so tests can
+/// compare effects with the fixtures below.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    anon(app::update(state, msg))
+}
+
+pub fn anon(fx: Vec<Effect>) -> Vec<Effect> {
+    fx.into_iter()
+        .map(|f| match f {
+            Effect::Start { request, .. } => Effect::Start {
+                id: OpId(0),
+                request,
+            },
+            Effect::Cancel { .. } => Effect::Cancel { id: OpId(0) },
+            other => other,
+        })
+        .collect()
+}
+
+/// Ends the (first) operation on `model` with `reply`, as the runtime would.
+pub fn finish(state: &mut State, model: &str, reply: Result<(), OllamaError>) -> Vec<Effect> {
+    let id = state
+        .ops
+        .iter()
+        .find(|o| model_orchestrator::names::same_model(&o.model, model))
+        .map(|o| o.id)
+        .unwrap_or_else(|| panic!("no operation on {model}: {:?}", state.ops));
+    update(state, Msg::OpDone { id, reply })
+}
+
 /// A plain load (generate route) with this keep-alive; `None`: none sent.
 pub fn load_fx(model: &str, keep_alive: Option<model_orchestrator::duration::KeepAlive>) -> Effect {
-    Effect::Load {
-        model: model.into(),
-        spec: model_orchestrator::ollama::LoadSpec {
-            embedding: false,
-            keep_alive,
-            num_ctx: None,
+    Effect::Start {
+        id: OpId(0),
+        request: Request::Load {
+            model: model.into(),
+            spec: model_orchestrator::ollama::LoadSpec {
+                embedding: false,
+                keep_alive,
+                num_ctx: None,
+            },
         },
     }
 }
@@ -166,8 +200,19 @@ pub fn pin_fx(model: &str) -> Effect {
 }
 
 pub fn unload_fx(model: &str) -> Effect {
-    Effect::Unload {
-        model: model.into(),
-        embedding: false,
+    Effect::Start {
+        id: OpId(0),
+        request: Request::Unload {
+            model: model.into(),
+            embedding: false,
+        },
+    }
+}
+
+/// The question the dashboard asks now, or "".
+pub fn confirm_text(state: &State) -> String {
+    match &state.modal {
+        Some(model_orchestrator::app::state::Modal::Confirm(c)) => c.text.clone(),
+        _ => String::new(),
     }
 }
