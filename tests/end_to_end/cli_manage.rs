@@ -2,7 +2,7 @@
 //! conveniences (completions, man page, `select` output, `--log-file`), run as a user
 //! runs them: piped, or in a terminal (tmux), against `model-orchestrator sim`.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -8,7 +8,7 @@ use model_orchestrator::app::{Effect, Msg, State, start, update};
 use model_orchestrator::config::Config;
 use model_orchestrator::ollama::OllamaError;
 
-use crate::common::*;
+use super::common::*;
 use crate::ui_fixtures::*;
 
 fn key(c: KeyCode) -> Msg {

@@ -1,7 +1,7 @@
 //! The headless keeper against the stand-in: pins hold when another client resets
 //! them, after a restart, after an eviction; nothing loops or storms.
 
-mod pins_support;
+use crate::pins_support;
 
 use std::time::Duration;
 

@@ -11,7 +11,7 @@ use model_orchestrator::app::{self, Effect, Msg, State, update};
 use model_orchestrator::config::{self, Config};
 use model_orchestrator::pins::{PinSaveError, save_pin};
 
-use crate::common::*;
+use super::common::*;
 use crate::ui_fixtures::*;
 
 const BROKEN: [(&str, &str); 5] = [

@@ -7,7 +7,7 @@ use model_orchestrator::ollama::Client;
 use model_orchestrator::sim::{self, SimHandle, SimOptions};
 use serde_json::Value;
 
-mod support;
+use crate::support;
 
 struct Env {
     sim: SimHandle,

@@ -3,17 +3,8 @@
 //! config files, and random message sequences. Each case asserts a clear message,
 //! a UI that still answers keys, and nothing lost.
 
-mod ui_fixtures;
-
-#[path = "faults/client.rs"]
-mod client;
-#[path = "faults/common.rs"]
-mod common;
-#[path = "faults/config.rs"]
+pub mod common;
 mod config;
-#[path = "faults/props.rs"]
 mod props;
-#[path = "faults/replies.rs"]
 mod replies;
-#[path = "faults/sizes.rs"]
 mod sizes;

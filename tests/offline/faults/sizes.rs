@@ -8,7 +8,7 @@ use model_orchestrator::ui::layout::{Areas, MIN_HEIGHT, MIN_WIDTH};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use crate::common::*;
+use super::common::*;
 use crate::ui_fixtures::*;
 
 /// A busy screen: models (some long), loaded ones, an error in the log.

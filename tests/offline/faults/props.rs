@@ -15,7 +15,7 @@ use model_orchestrator::ui::layout::Areas;
 use proptest::prelude::*;
 use ratatui::layout::Rect;
 
-use crate::common::*;
+use super::common::*;
 use crate::ui_fixtures::*;
 
 /// The models a server may list: a few that fit, one that does not, an embedding.

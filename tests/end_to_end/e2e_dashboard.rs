@@ -2,7 +2,7 @@
 //! typed with send-keys, the screen is read with capture-pane, and the stand-in's
 //! request log shows what the dashboard sent.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Managing models in the real dashboard, in tmux, against `model-orchestrator sim`:
 //! pull (and cancel), delete, a typed keep-alive, unload all, copy, and Esc as back.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The binary's headless commands (`load`, `unload`, `pin`, `unpin`, `keep`) against
 //! the stand-in running as a separate process, as a user or a service manager runs them.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The headless commands against the stand-in: what they print, what they change at
 //! the server and in the config file, and their exit codes.
 
-mod pins_support;
+use crate::pins_support;
 
 use std::process::ExitCode;
 use std::time::Duration;

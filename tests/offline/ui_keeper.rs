@@ -2,7 +2,7 @@
 //! re-applied and reloaded as effects, never twice at once, and everything the
 //! keeper does shows in the event log and on the memory chart.
 
-mod ui_fixtures;
+use crate::ui_fixtures;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use model_orchestrator::app::state::OpKind;

@@ -1,6 +1,6 @@
 //! `update` driven by messages: state and effects asserted, no terminal, no network.
 
-mod ui_fixtures;
+use crate::ui_fixtures;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The stand-in playing different Ollama versions, over HTTP: defaults per band,
 //! the count limit, CPU-only hosts with swap, llama-server (≥ 0.30) and the 500s.
 
-mod sim_support;
+use crate::sim_support;
 
 use model_orchestrator::sim::SimOptions;
 use serde_json::{Value, json};

@@ -1,6 +1,6 @@
 //! Whole screens at several sizes, with a fixed clock.
 
-mod ui_fixtures;
+use crate::ui_fixtures;
 
 use model_orchestrator::app::{Msg, State};
 use model_orchestrator::config::Config;

@@ -2,7 +2,7 @@
 //! lifecycle (started, progress, done, failed, cancelled), each modal, and the
 //! screens they draw (snapshots at 80×24 and 120×40).
 
-mod ui_fixtures;
+use crate::ui_fixtures;
 
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! Keep-alive, expiry, eviction and memory placement of the stand-in, over HTTP.
 
-mod sim_support;
+use crate::sim_support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! The stand-in's routes against ollama-api.md, over real loopback HTTP.
 
-mod sim_support;
+use crate::sim_support;
 
 use jiff::Timestamp;
 use model_orchestrator::sim::SimOptions;

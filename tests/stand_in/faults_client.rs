@@ -12,7 +12,7 @@ use model_orchestrator::config::Config;
 use model_orchestrator::ollama::{Client, OllamaError, PullEvent};
 use model_orchestrator::sim::{self, Fault, SimHandle, SimOptions};
 
-use crate::common::*;
+use crate::faults_common::*;
 use crate::ui_fixtures::*;
 
 /// The dashboard's quick timeout (10 s) scaled down: a "5 s" reply comes in half
