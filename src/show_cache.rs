@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -225,31 +225,34 @@ impl Pack {
         pack
     }
 
-    /// Indexes the complete lines added since the last scan. A line still being
-    /// written (no newline yet) waits for the next scan.
+    /// Indexes the complete lines added since the last scan, a buffer at a time
+    /// (a pack of 10,000 answers is megabytes). A line still being written (no
+    /// newline yet) waits for the next scan.
     fn scan(&mut self) {
         let Some(file) = self.file.as_mut() else {
             return;
         };
-        let mut tail = Vec::new();
-        if file.seek(SeekFrom::Start(self.end)).is_err() || file.read_to_end(&mut tail).is_err() {
+        if file.seek(SeekFrom::Start(self.end)).is_err() {
             return;
         }
-        let Some(last) = tail.iter().rposition(|&b| b == b'\n') else {
-            return;
-        };
-        let mut at = self.end;
-        for line in tail[..last].split(|&b| b == b'\n') {
-            if let Some((digest, _)) = check(line) {
-                let old = self.index.insert(digest.to_string(), (at, line.len()));
+        let mut reader = BufReader::with_capacity(64 << 10, file);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(n) if n > 0 && line.last() == Some(&b'\n') => {}
+                _ => return,
+            }
+            let body = &line[..line.len() - 1];
+            if let Some((digest, _)) = check(body) {
+                let old = self.index.insert(digest.to_string(), (self.end, body.len()));
                 if let Some((_, len)) = old {
                     self.live -= len as u64 + 2;
                 }
-                self.live += line.len() as u64 + 2;
+                self.live += body.len() as u64 + 2;
             }
-            at += line.len() as u64 + 1;
+            self.end += line.len() as u64;
         }
-        self.end += last as u64 + 1;
     }
 
     /// Catches up with what other processes appended; starts over when the file
@@ -296,17 +299,18 @@ impl Pack {
             .ok_or_else(|| std::io::Error::other("no directory"))?;
         let mut spans: Vec<(u64, usize)> = self.index.values().copied().collect();
         spans.sort_unstable();
-        let mut out = Vec::with_capacity(usize::try_from(self.live).unwrap_or(0));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        let mut out = BufWriter::with_capacity(64 << 10, &mut tmp);
         for (at, len) in spans {
             let line = self
                 .line(at, len)
                 .ok_or_else(|| std::io::Error::other("record unreadable"))?;
-            out.push(b'\n');
-            out.extend_from_slice(&line);
-            out.push(b'\n');
+            out.write_all(b"\n")?;
+            out.write_all(&line)?;
+            out.write_all(b"\n")?;
         }
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        tmp.write_all(&out)?;
+        out.flush()?;
+        drop(out);
         tmp.persist(path).map_err(|e| e.error)?;
         Ok(())
     }
