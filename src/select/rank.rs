@@ -29,7 +29,20 @@ pub fn is_embedding(c: &Candidate<'_>) -> bool {
     let caps = capabilities(c);
     (!caps.is_empty() && !caps.iter().any(|k| k.eq_ignore_ascii_case("completion")))
         || families(c).any(|f| EMBEDDING_FAMILIES.iter().any(|e| f.eq_ignore_ascii_case(e)))
-        || c.entry.name.to_lowercase().contains("embed")
+        || contains_lower(&c.entry.name, "embed")
+}
+
+/// `hay.to_lowercase().contains(needle)` for a lower-case `needle`, without the
+/// string when both are ASCII (the selector asks it of every installed model).
+fn contains_lower(hay: &str, needle: &str) -> bool {
+    if !(hay.is_ascii() && needle.is_ascii()) {
+        return hay.to_lowercase().contains(needle);
+    }
+    needle.is_empty()
+        || hay
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// Whether the task may use this model at all. Cloud stubs never serve local tasks.
@@ -46,12 +59,15 @@ fn squash(s: &str) -> String {
 }
 
 pub fn is_code(c: &Candidate<'_>, prefs: &TaskPrefs) -> bool {
-    let name = c.entry.name.to_lowercase();
-    prefs
-        .code_patterns
-        .iter()
-        .map(|p| p.trim().to_lowercase())
-        .any(|p| !p.is_empty() && name.contains(&p))
+    prefs.code_patterns.iter().any(|p| {
+        let p = p.trim();
+        !p.is_empty()
+            && if p.bytes().any(|b| b.is_ascii_uppercase()) || !p.is_ascii() {
+                contains_lower(&c.entry.name, &p.to_lowercase())
+            } else {
+                contains_lower(&c.entry.name, p)
+            }
+    })
 }
 
 /// Index of the first configured general family the model belongs to, by its name
