@@ -72,22 +72,31 @@ pub fn is_code(c: &Candidate<'_>, prefs: &TaskPrefs) -> bool {
 
 /// Index of the first configured general family the model belongs to, by its name
 /// (last path segment of the base) or its `family`/`families`.
-fn family_index(c: &Candidate<'_>, prefs: &TaskPrefs) -> Option<usize> {
+fn family_index(c: &Candidate<'_>, general: &GeneralFamilies) -> Option<usize> {
     let base = names::base(&c.entry.name);
     let base = squash(base.rsplit('/').next().unwrap_or(base));
     let fams: Vec<String> = families(c).map(squash).collect();
-    prefs.general_families.iter().position(|p| {
-        let p = squash(p);
-        !p.is_empty() && (base.contains(&p) || fams.iter().any(|f| f.contains(&p)))
+    general.0.iter().position(|p| {
+        !p.is_empty() && (base.contains(p.as_str()) || fams.iter().any(|f| f.contains(p.as_str())))
     })
+}
+
+/// The configured general families, squashed once per selection rather than once
+/// per installed model.
+pub struct GeneralFamilies(Vec<String>);
+
+impl GeneralFamilies {
+    pub fn new(prefs: &TaskPrefs) -> GeneralFamilies {
+        GeneralFamilies(prefs.general_families.iter().map(|p| squash(p)).collect())
+    }
 }
 
 /// Preference tier, lower first. Code/Debug: code models, then the general families
 /// in order, then the rest. General: the families in order, then the rest, code models
 /// last (they answer chat worse than a general model of the same size).
-pub fn tier(task: Task, c: &Candidate<'_>, prefs: &TaskPrefs) -> usize {
+pub fn tier(task: Task, c: &Candidate<'_>, prefs: &TaskPrefs, general: &GeneralFamilies) -> usize {
     let n = prefs.general_families.len();
-    let family = family_index(c, prefs).unwrap_or(n);
+    let family = family_index(c, general).unwrap_or(n);
     match task {
         Task::Embedding => 0,
         Task::Code | Task::Debug if is_code(c, prefs) => 0,
