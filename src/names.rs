@@ -7,18 +7,18 @@ pub fn same_model(a: &str, b: &str) -> bool {
         return normalize(a) == normalize(b);
     }
     // `normalize` without its two strings: every loaded model is looked up among
-    // 10,000 installed ones.
-    let tagged = |s: &str| s.rsplit('/').next().unwrap_or(s).contains(':');
-    let with_latest = |bare: &str, full: &str| {
-        full.len() == bare.len() + ":latest".len()
-            && full[..bare.len()].eq_ignore_ascii_case(bare)
-            && full[bare.len()..].eq_ignore_ascii_case(":latest")
-    };
-    match (tagged(a), tagged(b)) {
-        (false, true) => with_latest(a, b),
-        (true, false) => with_latest(b, a),
-        _ => a.eq_ignore_ascii_case(b),
+    // 10,000 installed ones. Names of one length are the same model when they
+    // match case aside (':' and '/' have no case, so both or neither are tagged);
+    // otherwise only `x` and `x:latest` are, the shorter one untagged.
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.len() == long.len() {
+        return short.eq_ignore_ascii_case(long);
     }
+    let tagged = |s: &str| s.rsplit('/').next().unwrap_or(s).contains(':');
+    long.len() == short.len() + ":latest".len()
+        && long[short.len()..].eq_ignore_ascii_case(":latest")
+        && long[..short.len()].eq_ignore_ascii_case(short)
+        && !tagged(short)
 }
 
 pub fn normalize(name: &str) -> String {
@@ -78,6 +78,12 @@ mod tests {
             "localhost:5000/ns/m:latest",
             "Ünïcode",
             "ünïcode:latest",
+            "a:b",
+            "a:b:latest",
+            "A:B:LATEST",
+            "ns/a:latest",
+            "ns:5/a",
+            "ns:5/a:latest",
             "",
             ":latest",
         ];
