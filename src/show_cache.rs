@@ -245,7 +245,9 @@ impl Pack {
             }
             let body = &line[..line.len() - 1];
             if let Some((digest, _)) = check(body) {
-                let old = self.index.insert(digest.to_string(), (self.end, body.len()));
+                let old = self
+                    .index
+                    .insert(digest.to_string(), (self.end, body.len()));
                 if let Some((_, len)) = old {
                     self.live -= len as u64 + 2;
                 }
