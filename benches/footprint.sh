@@ -2,20 +2,26 @@
 # Whole-process figures for the real dashboard in tmux against the stand-in, one line
 # per figure: start → first frame listing the models (with a server, and without
 # one), CPU in the first seconds, idle CPU, peak and final RSS, and key → frame
-# latency. Runs with the 16-model catalog (one model counting down) and again with
-# 10,000 models; bottom is measured beside it in the same run when installed.
+# latency. Runs with the 16-model catalog (one model counting down), then twice with
+# 10,000 models (nothing cached, then everything); bottom is measured beside it in
+# the same run when installed.
 #
 #   benches/footprint.sh [IDLE_SECONDS]     (default 30)
 #
-# Build first (`cargo build --release`); the script does not, so that a build never
-# runs beside a measurement. Quote figures from one run on a quiet machine.
+# Build first (`cargo build --release`; the binary is looked for under
+# $CARGO_TARGET_DIR when set); the script does not, so that a build never runs beside
+# a measurement. Quote figures from one run on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 idle=${1:-30}
-bin=$PWD/target/release/model-orchestrator
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/model-orchestrator
 [ -x "$bin" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 hz=$(getconf CLK_TCK)
 work=$(mktemp -d)
+# A tmux server of its own (so the cleanup ends no one else's sessions), and cache
+# and data directories of its own: the first 10,000-model start finds no /api/show
+# answers kept, the second finds them all.
+export TMUX_TMPDIR=$work XDG_CACHE_HOME=$work/cache XDG_DATA_HOME=$work/data
 pids=()
 cleanup() {
   tmux kill-server 2>/dev/null || true
@@ -51,9 +57,10 @@ EOF
 
 # Starts the stand-in with catalog N; its URL is left in $sim_url.
 start_sim() {
-  local out="$work/sim-$1.out"
+  local out="$work/sim-$1-${#pids[@]}.out"
   "$bin" sim --port 0 --catalog "$work/catalog-$1.json" >"$out" &
   pids+=($!)
+  sim_pid=$!
   for _ in $(seq 200); do [ -s "$out" ] && break; sleep 0.05; done
   sim_url=$(head -n1 "$out")
 }
@@ -112,12 +119,14 @@ run_case() {
   echo "$label: key → frame, median of 5: ${med} ms (${lat[*]})"
   echo "$label: RSS peak $(( $(rss_kib "$pid" VmHWM) / 1024 )) MiB, now $(( $(rss_kib "$pid" VmRSS) / 1024 )) MiB"
   tmux kill-session -t "$session"
+  kill "$sim_pid" 2>/dev/null || true
 }
 
 catalog 16
 catalog 10000
 run_case 16 "16 models"
-run_case 10000 "10000 models"
+run_case 10000 "10000 models, first start"
+run_case 10000 "10000 models, second start"
 
 # Without a server: the first frame says so.
 t0=$(now_ms)

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 window=${2:-10}
-bin=target/release/model-orchestrator
+bin=${CARGO_TARGET_DIR:-target}/release/model-orchestrator
 cargo build --release --quiet
 hz=$(getconf CLK_TCK)
 session="mo-idle-$$"

@@ -21,11 +21,17 @@ fn main() -> ExitCode {
         eprintln!("model-orchestrator: {e}");
     }
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    // The dashboard, `keep` and the commands wait on the network almost always: one
+    // thread (plus the blocking pool for memory readings) wakes less and holds less
+    // memory than a pool of workers. The stand-in serves many clients at once.
+    let mut builder = if matches!(cli.command, Some(Command::Sim(_))) {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("model-orchestrator: cannot start the async runtime: {e}");

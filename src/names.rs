@@ -2,7 +2,23 @@
 
 /// `llama3` and `llama3:latest` are the same model; case does not matter.
 pub fn same_model(a: &str, b: &str) -> bool {
-    normalize(a) == normalize(b)
+    let (a, b) = (a.trim(), b.trim());
+    if !(a.is_ascii() && b.is_ascii()) {
+        return normalize(a) == normalize(b);
+    }
+    // `normalize` without its two strings: every loaded model is looked up among
+    // 10,000 installed ones. Names of one length are the same model when they
+    // match case aside (':' and '/' have no case, so both or neither are tagged);
+    // otherwise only `x` and `x:latest` are, the shorter one untagged.
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.len() == long.len() {
+        return short.eq_ignore_ascii_case(long);
+    }
+    let tagged = |s: &str| s.rsplit('/').next().unwrap_or(s).contains(':');
+    long.len() == short.len() + ":latest".len()
+        && long[short.len()..].eq_ignore_ascii_case(":latest")
+        && long[..short.len()].eq_ignore_ascii_case(short)
+        && !tagged(short)
 }
 
 pub fn normalize(name: &str) -> String {
@@ -46,6 +62,37 @@ mod tests {
             "hf.co/bartowski/Ministral-8B-Instruct-2410-GGUF:IQ4_XS",
             "hf.co/bartowski/ministral-8b-instruct-2410-gguf:iq4_xs"
         ));
+    }
+
+    #[test]
+    fn same_model_agrees_with_comparing_normalized_names() {
+        let names = [
+            "llama3",
+            "LLAMA3:latest",
+            "llama3:latestx",
+            "llama3:8b",
+            " llama3:8B ",
+            "ns/llama3",
+            "ns/llama3:latest",
+            "localhost:5000/ns/m",
+            "localhost:5000/ns/m:latest",
+            "Ünïcode",
+            "ünïcode:latest",
+            "a:b",
+            "a:b:latest",
+            "A:B:LATEST",
+            "ns/a:latest",
+            "ns:5/a",
+            "ns:5/a:latest",
+            "",
+            ":latest",
+        ];
+        for a in names {
+            for b in names {
+                let want = normalize(a) == normalize(b);
+                assert_eq!(same_model(a, b), want, "{a:?} vs {b:?}");
+            }
+        }
     }
 
     #[test]

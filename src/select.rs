@@ -126,12 +126,13 @@ pub fn select_best_model(
 ) -> Result<Pick, NoPick> {
     let buffer = config.ram_buffer_bytes();
     let pinned = |n: &str| config.is_pinned(n) || pins.iter().any(|p| same_model(p, n));
+    let general = rank::GeneralFamilies::new(&config.tasks);
     let mut ranked: Vec<Ranked<'_, '_>> = models
         .iter()
         .filter(|c| suits(task, c))
         .map(|c| Ranked {
             cand: c,
-            tier: rank::tier(task, c, &config.tasks),
+            tier: rank::tier(task, c, &config.tasks, &general),
             size: rank::size_rank(c),
             verdict: with_buffer(c, memory, buffer, &pinned),
         })

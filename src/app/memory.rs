@@ -7,11 +7,10 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use ratatui::layout::{Margin, Rect};
 
 use super::derive;
-use super::state::State;
+use super::state::{Row, State};
 use crate::fit::Verdict;
 use crate::format::gb;
 use crate::memory::{MemorySnapshot, Sample};
-use crate::select::{NoPick, Pick};
 use crate::ui::layout::Areas;
 use crate::ui::theme::Theme;
 
@@ -20,7 +19,7 @@ pub fn on_memory(state: &mut State, snapshot: MemorySnapshot) {
     if recovered {
         state.dirty = true;
     }
-    let before = Shown::of(state);
+    let free_before = free_shown(state);
     state
         .history
         .push(Sample::from_snapshot(state.now, &snapshot));
@@ -32,12 +31,16 @@ pub fn on_memory(state: &mut State, snapshot: MemorySnapshot) {
             .as_ref()
             .is_none_or(|j| moved(j, &snapshot));
     state.memory = Some(snapshot);
+    // Unjudged, the rows and the pick are as drawn: only the free figures can move.
+    let mut judged_anew = false;
     if moved {
         state.judged_memory = state.memory.clone();
-        derive::refresh(state);
+        let best = state.best.clone();
+        let rows = derive::refresh_keeping(state);
+        judged_anew = state.best != best || !same_on_screen(&rows, &state.rows);
     }
     let pane = pane_digest(state);
-    if pane != state.memory_drawn || Shown::of(state) != before {
+    if pane != state.memory_drawn || judged_anew || free_shown(state) != free_before {
         state.memory_drawn = pane;
         state.dirty = true;
     }
@@ -94,36 +97,27 @@ pub fn pane_digest(state: &State) -> u64 {
     h.finish()
 }
 
-/// What the other panes show that follows the memory: free figures, each row's
-/// verdict and the best pick, in the words and precision they are printed.
-#[derive(Debug, PartialEq)]
-struct Shown {
-    free: String,
-    vram_free: String,
-    verdicts: Vec<(u8, String)>,
-    best: Option<Result<Pick, NoPick>>,
+/// The free RAM and VRAM figures as printed.
+fn free_shown(state: &State) -> (String, String) {
+    let vram = state.memory.as_ref().map_or(0, MemorySnapshot::vram_free);
+    (gb(state.free_bytes()), gb(vram))
 }
 
-impl Shown {
-    fn of(state: &State) -> Shown {
-        let vram = state.memory.as_ref().map_or(0, MemorySnapshot::vram_free);
-        let verdicts = state
-            .rows
-            .iter()
-            .map(|r| {
-                let detail = match &r.verdict {
-                    Verdict::NoFit { short_by } => gb(*short_by),
-                    Verdict::FitsIfUnloaded { unload, .. } => unload.join(","),
-                    _ => String::new(),
-                };
-                (derive::verdict_rank(&r.verdict), detail)
-            })
-            .collect();
-        Shown {
-            free: gb(state.free_bytes()),
-            vram_free: gb(vram),
-            verdicts,
-            best: state.best.clone(),
-        }
-    }
+/// Whether each row's verdict reads the same, in the words and precision it is
+/// printed (a shortfall moving by a few megabytes does not).
+fn same_on_screen(before: &[Row], after: &[Row]) -> bool {
+    before.len() == after.len()
+        && before.iter().zip(after).all(|(a, b)| {
+            derive::verdict_rank(&a.verdict) == derive::verdict_rank(&b.verdict)
+                && match (&a.verdict, &b.verdict) {
+                    (Verdict::NoFit { short_by: x }, Verdict::NoFit { short_by: y }) => {
+                        x == y || gb(*x) == gb(*y)
+                    }
+                    (
+                        Verdict::FitsIfUnloaded { unload: x, .. },
+                        Verdict::FitsIfUnloaded { unload: y, .. },
+                    ) => x == y,
+                    _ => true,
+                }
+        })
 }

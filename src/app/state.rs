@@ -257,10 +257,13 @@ impl State {
     /// The scene every verdict on screen is judged in.
     pub fn scene(&self) -> crate::fit::Scene<'_> {
         let weights = |r: &RunningModel| {
-            let entry = self
-                .models
-                .iter()
-                .find(|m| m.digest == r.digest || same_model(&m.name, &r.name))?;
+            // By digest first: it settles the lookup with cheap comparisons.
+            let by_digest = || {
+                let digest = Some(r.digest.as_str()).filter(|d| !d.is_empty())?;
+                self.models.iter().find(|m| m.digest == digest)
+            };
+            let entry = by_digest()
+                .or_else(|| self.models.iter().find(|m| same_model(&m.name, &r.name)))?;
             self.show_for(entry)?.arch.weights_blob.clone()
         };
         let unknown = self.memory_unknown.is_some() || self.memory_error.is_some();

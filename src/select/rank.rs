@@ -29,7 +29,20 @@ pub fn is_embedding(c: &Candidate<'_>) -> bool {
     let caps = capabilities(c);
     (!caps.is_empty() && !caps.iter().any(|k| k.eq_ignore_ascii_case("completion")))
         || families(c).any(|f| EMBEDDING_FAMILIES.iter().any(|e| f.eq_ignore_ascii_case(e)))
-        || c.entry.name.to_lowercase().contains("embed")
+        || contains_lower(&c.entry.name, "embed")
+}
+
+/// `hay.to_lowercase().contains(needle)` for a lower-case `needle`, without the
+/// string when both are ASCII (the selector asks it of every installed model).
+fn contains_lower(hay: &str, needle: &str) -> bool {
+    if !(hay.is_ascii() && needle.is_ascii()) {
+        return hay.to_lowercase().contains(needle);
+    }
+    needle.is_empty()
+        || hay
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// Whether the task may use this model at all. Cloud stubs never serve local tasks.
@@ -46,32 +59,44 @@ fn squash(s: &str) -> String {
 }
 
 pub fn is_code(c: &Candidate<'_>, prefs: &TaskPrefs) -> bool {
-    let name = c.entry.name.to_lowercase();
-    prefs
-        .code_patterns
-        .iter()
-        .map(|p| p.trim().to_lowercase())
-        .any(|p| !p.is_empty() && name.contains(&p))
+    prefs.code_patterns.iter().any(|p| {
+        let p = p.trim();
+        !p.is_empty()
+            && if p.bytes().any(|b| b.is_ascii_uppercase()) || !p.is_ascii() {
+                contains_lower(&c.entry.name, &p.to_lowercase())
+            } else {
+                contains_lower(&c.entry.name, p)
+            }
+    })
 }
 
 /// Index of the first configured general family the model belongs to, by its name
 /// (last path segment of the base) or its `family`/`families`.
-fn family_index(c: &Candidate<'_>, prefs: &TaskPrefs) -> Option<usize> {
+fn family_index(c: &Candidate<'_>, general: &GeneralFamilies) -> Option<usize> {
     let base = names::base(&c.entry.name);
     let base = squash(base.rsplit('/').next().unwrap_or(base));
     let fams: Vec<String> = families(c).map(squash).collect();
-    prefs.general_families.iter().position(|p| {
-        let p = squash(p);
-        !p.is_empty() && (base.contains(&p) || fams.iter().any(|f| f.contains(&p)))
+    general.0.iter().position(|p| {
+        !p.is_empty() && (base.contains(p.as_str()) || fams.iter().any(|f| f.contains(p.as_str())))
     })
+}
+
+/// The configured general families, squashed once per selection rather than once
+/// per installed model.
+pub struct GeneralFamilies(Vec<String>);
+
+impl GeneralFamilies {
+    pub fn new(prefs: &TaskPrefs) -> GeneralFamilies {
+        GeneralFamilies(prefs.general_families.iter().map(|p| squash(p)).collect())
+    }
 }
 
 /// Preference tier, lower first. Code/Debug: code models, then the general families
 /// in order, then the rest. General: the families in order, then the rest, code models
 /// last (they answer chat worse than a general model of the same size).
-pub fn tier(task: Task, c: &Candidate<'_>, prefs: &TaskPrefs) -> usize {
+pub fn tier(task: Task, c: &Candidate<'_>, prefs: &TaskPrefs, general: &GeneralFamilies) -> usize {
     let n = prefs.general_families.len();
-    let family = family_index(c, prefs).unwrap_or(n);
+    let family = family_index(c, general).unwrap_or(n);
     match task {
         Task::Embedding => 0,
         Task::Code | Task::Debug if is_code(c, prefs) => 0,
