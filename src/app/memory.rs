@@ -23,18 +23,16 @@ pub fn on_memory(state: &mut State, snapshot: MemorySnapshot) {
     state
         .history
         .push(Sample::from_snapshot(state.now, &snapshot));
-    // Judging 10,000 models a second for a few kilobytes of drift is wasted work:
-    // verdicts are judged again when a figure moved by more than `DRIFT`.
     let moved = recovered
-        || state
-            .judged_memory
-            .as_ref()
-            .is_none_or(|j| moved(j, &snapshot));
+        || state.judged_memory.as_ref().is_none_or(|j| {
+            judge_again(j, &snapshot, state.judged_at, state.now, state.models.len())
+        });
     state.memory = Some(snapshot);
     // Unjudged, the rows and the pick are as drawn: only the free figures can move.
     let mut judged_anew = false;
     if moved {
         state.judged_memory = state.memory.clone();
+        state.judged_at = Some(state.now);
         let best = state.best.clone();
         let rows = derive::refresh_keeping(state);
         judged_anew = state.best != best || !same_on_screen(&rows, &state.rows);
@@ -49,8 +47,32 @@ pub fn on_memory(state: &mut State, snapshot: MemorySnapshot) {
 /// Memory drift below which verdicts are not judged again.
 const DRIFT: u64 = 8 << 20;
 
-fn moved(a: &MemorySnapshot, b: &MemorySnapshot) -> bool {
-    let far = |x: u64, y: u64| x.abs_diff(y) > DRIFT;
+/// Drift that is judged at once however many models there are: a model loading
+/// or a program starting beside Ollama.
+const BIG_DRIFT: u64 = 256 << 20;
+
+/// Judging 10,000 models a second for a few kilobytes of drift is wasted work:
+/// verdicts are judged again when a figure moved by more than `DRIFT`; with many
+/// models (judging 10,000 costs tens of milliseconds) small drift waits a second
+/// per thousand models (at most 10 s) and only `BIG_DRIFT` is judged at once. A
+/// load or unload is judged when `/api/ps` shows it, whatever the memory does.
+fn judge_again(
+    judged: &MemorySnapshot,
+    now_read: &MemorySnapshot,
+    judged_at: Option<jiff::Timestamp>,
+    now: jiff::Timestamp,
+    models: usize,
+) -> bool {
+    if !moved(judged, now_read, DRIFT) {
+        return false;
+    }
+    let wait_secs = (models / 1000).min(10) as i64;
+    let waited = judged_at.is_none_or(|at| now.as_second() - at.as_second() >= wait_secs);
+    waited || moved(judged, now_read, BIG_DRIFT)
+}
+
+fn moved(a: &MemorySnapshot, b: &MemorySnapshot, drift: u64) -> bool {
+    let far = |x: u64, y: u64| x.abs_diff(y) > drift;
     far(a.ram_available, b.ram_available)
         || far(a.swap_used, b.swap_used)
         || a.gpus.len() != b.gpus.len()
@@ -120,4 +142,36 @@ fn same_on_screen(before: &[Row], after: &[Row]) -> bool {
                     _ => true,
                 }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(ram_available_mib: u64) -> MemorySnapshot {
+        MemorySnapshot {
+            ram_total: 32 << 30,
+            ram_available: ram_available_mib << 20,
+            ..MemorySnapshot::default()
+        }
+    }
+
+    fn at(s: i64) -> jiff::Timestamp {
+        jiff::Timestamp::from_second(1_700_000_000 + s).expect("valid")
+    }
+
+    #[test]
+    fn small_drift_waits_longer_the_more_models_there_are() {
+        let judged = reading(10_000);
+        let t0 = Some(at(0));
+        // A few MiB never count.
+        assert!(!judge_again(&judged, &reading(10_004), t0, at(60), 16));
+        // 10 MiB: at once with 16 models, after 10 s with 10,000.
+        assert!(judge_again(&judged, &reading(10_010), t0, at(1), 16));
+        assert!(!judge_again(&judged, &reading(10_010), t0, at(1), 10_000));
+        assert!(!judge_again(&judged, &reading(10_010), t0, at(9), 10_000));
+        assert!(judge_again(&judged, &reading(10_010), t0, at(10), 10_000));
+        // A model's worth of memory is judged at once, whatever the count.
+        assert!(judge_again(&judged, &reading(10_300), t0, at(1), 10_000));
+    }
 }

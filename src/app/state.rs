@@ -74,6 +74,8 @@ pub struct State {
     pub derive_pending: bool,
     /// The memory reading the verdicts were last judged with.
     pub judged_memory: Option<MemorySnapshot>,
+    /// When the verdicts were last judged for a memory reading.
+    pub judged_at: Option<Timestamp>,
     /// Names of the loaded models in Ollama's eviction order (next to go first).
     pub evict_order: Vec<String>,
     /// Indices into `models`, filtered and sorted: what the table shows.
@@ -179,6 +181,7 @@ impl State {
             show_queue: std::collections::VecDeque::new(),
             show_queue_for: 0,
             judged_memory: None,
+            judged_at: None,
             view: Vec::new(),
             best: None,
             selected: 0,
