@@ -85,8 +85,10 @@ dash_pid() {
   done
 }
 
+# run_case N LABEL [WINDOW] [BUSY]: WINDOW seconds of start-up CPU (default 25);
+# BUSY=busy keeps one core spinning through the start, as a build beside it would.
 run_case() {
-  local n=$1 label=$2 url session pid t0 first a b
+  local n=$1 label=$2 window=${3:-25} busy=${4:-} url session pid t0 first a b burner=
   start_sim "$n"
   url=$sim_url
   # One model counting down, as a user would have.
@@ -94,13 +96,18 @@ run_case() {
   first_model=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['models'][0]['name'])" "$work/catalog-$n.json")
   curl -s "$url/api/generate" -d "{\"model\":\"$first_model\",\"keep_alive\":\"10m\"}" >/dev/null || true
   session="fp-$n"
+  if [ "$busy" = busy ]; then
+    sh -c 'while :; do :; done' &
+    burner=$!
+  fi
   t0=$(now_ms)
   tmux new-session -d -s "$session" -x 160 -y 50 "$bin --host $url --config /dev/null"
   first=$(wait_screen "$session" "Installed $n" "$t0")
   echo "$label: start → first frame listing $n models: ${first} ms"
   pid=$(dash_pid "$url")
-  a=$(ticks "$pid"); sleep 25; b=$(ticks "$pid")
-  echo "$label: CPU in the first 25 s: $(pct "$a" "$b" 25)% of one core"
+  a=$(ticks "$pid"); sleep "$window"; b=$(ticks "$pid")
+  echo "$label: CPU in the first $window s: $(pct "$a" "$b" "$window")% of one core"
+  [ -n "$burner" ] && kill "$burner" 2>/dev/null || true
   a=$(ticks "$pid"); sleep "$idle"; b=$(ticks "$pid")
   echo "$label: idle CPU over ${idle} s: $(pct "$a" "$b" "$idle")% of one core"
   local lat=()
@@ -123,10 +130,13 @@ run_case() {
 }
 
 catalog 16
+catalog 1000
 catalog 10000
 run_case 16 "16 models"
+run_case 1000 "1000 models, first start" 15
 run_case 10000 "10000 models, first start"
 run_case 10000 "10000 models, second start"
+run_case 10000 "10000 models, third start, other core busy" 25 busy
 
 # Without a server: the first frame says so.
 t0=$(now_ms)
