@@ -119,28 +119,14 @@ async fn event_loop(
     // SHOW_FRAME_GAP: each one re-sorts and re-picks over every model.
     let mut last_frame = Instant::now();
     let mut only_shows = false;
-    // The last frame drawn, and whether only the clock moved since: then only the
-    // panes that follow the clock are drawn again (`ui::draw_ticking`). A whole
-    // frame is drawn at least once a minute ("5m ago" in MODIFIED).
-    let mut last_buf: Option<ratatui::buffer::Buffer> = None;
-    let mut last_whole = state.now;
-    let mut clock_only = false;
     loop {
         let gap = show_frame_gap(&state);
         let throttled = only_shows && last_frame.elapsed() < gap;
         if !throttled {
             app::settle(&mut state);
             if state.dirty {
-                let same_minute = state.now.as_second() / 60 == last_whole.as_second() / 60;
-                let done = match last_buf.as_ref().filter(|_| clock_only && same_minute) {
-                    Some(last) => term.draw(|f| crate::ui::draw_ticking(f, &state, last)),
-                    None => {
-                        last_whole = state.now;
-                        term.draw(|f| crate::ui::draw(f, &state))
-                    }
-                }
-                .wrap_err("cannot draw")?;
-                last_buf = Some(done.buffer.clone());
+                term.draw(|f| crate::ui::draw(f, &state))
+                    .wrap_err("cannot draw")?;
                 state.dirty = false;
                 last_frame = Instant::now();
             }
@@ -160,16 +146,12 @@ async fn event_loop(
             _ = tokio::time::sleep_until(last_frame + gap), if throttled => Vec::new(),
         };
         // The clock first, so whatever these messages start is timed from now.
-        let was_dirty = state.dirty;
         runner.dispatch(&mut state, Msg::Clock(Timestamp::now()));
-        // Nothing but the clock: a tick, no message, and nothing waiting to be drawn.
-        clock_only = !was_dirty && msgs.is_empty();
         only_shows = !msgs.is_empty() && msgs.iter().all(is_show);
         for m in msgs {
             runner.dispatch(&mut state, m);
         }
         while let Ok(m) = rx.try_recv() {
-            clock_only = false;
             only_shows &= is_show(&m);
             runner.dispatch(&mut state, m);
         }

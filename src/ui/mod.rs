@@ -66,29 +66,6 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     }
 }
 
-/// Redraws only what the clock alone changes — the Loaded pane's countdowns and
-/// spinners, the details (a pull's speed and time left), the memory chart (it
-/// scrolls with time) and the status lines; not the table or the events —
-/// over `last`, the frame drawn before: the once-a-second tick then costs a part
-/// of a frame, not all of it. Anything else (a modal, another size) draws whole.
-/// `last` must be the previous frame of this same state but for the clock.
-pub fn draw_ticking(frame: &mut Frame<'_>, state: &State, last: &ratatui::buffer::Buffer) {
-    let area = frame.area();
-    let areas = Areas::new(area).filter(|_| state.modal.is_none() && last.area == area);
-    let Some(areas) = areas else {
-        return draw(frame, state);
-    };
-    frame.buffer_mut().clone_from(last);
-    let theme = Theme::new(state.color);
-    for pane in [areas.memory, areas.loaded, areas.details, areas.status] {
-        frame.render_widget(ratatui::widgets::Clear, pane);
-    }
-    memory::render(frame, areas.memory, state, &theme);
-    loaded::render(frame, areas.loaded, state, &theme);
-    details::render(frame, areas.details, state, &theme);
-    status::render(frame, areas.status, state, &theme);
-}
-
 fn too_small(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
     let text = vec![
         Line::styled(

@@ -651,28 +651,3 @@ fn a_focused_event_is_shown_in_full_beside_the_pane() {
     assert!(text.contains("reason10"), "{text}");
     assert!(text.contains("Event "), "{text}");
 }
-
-#[test]
-fn a_clock_tick_redrawn_in_part_equals_the_whole_frame() {
-    // Countdowns, a load's spinner and a pull's speed all move with the clock.
-    let mut s = typical();
-    select(&mut s, "mistral:7b");
-    update(&mut s, key(KeyCode::Enter));
-    let id = start_pull(&mut s, "qwen3:8b");
-    progress(&mut s, id, layer(WEIGHTS, 5_000_000_000, 1_000_000_000));
-    update(&mut s, key(KeyCode::BackTab));
-    for (w, h) in [(80, 24), (160, 50), (60, 16)] {
-        let before = screen(&mut s, w, h).backend().buffer().clone();
-        for step in 1..=3 {
-            update(&mut s, Msg::Clock(at(step * 7)));
-            let whole = screen(&mut s, w, h).backend().buffer().clone();
-            let mut t =
-                ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("terminal");
-            t.draw(|f| model_orchestrator::ui::draw_ticking(f, &s, &before))
-                .expect("draw");
-            assert_eq!(t.backend().buffer(), &whole, "{w}x{h} at step {step}");
-            assert_ne!(before, whole, "nothing moved with the clock at {w}x{h}");
-        }
-        update(&mut s, Msg::Clock(at(0)));
-    }
-}
