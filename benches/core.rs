@@ -3,14 +3,16 @@
 //! the same models: a whole frame drawn at 120×40, and `update` for the messages that
 //! arrive while idle (an unchanged /api/ps poll, an unchanged memory reading).
 
+mod shared;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use model_orchestrator::config::Config;
 use model_orchestrator::fit;
-use model_orchestrator::memory::{GpuMemory, MemorySnapshot};
 use model_orchestrator::ollama::{ModelEntry, RunningModel};
 use model_orchestrator::select::{Candidate, Task, select_best_model};
+use shared::memory;
 
 const FAMILIES: [(&str, &str); 8] = [
     ("llama3.1", "llama"),
@@ -55,20 +57,6 @@ fn models() -> Vec<ModelEntry> {
         out.push(e);
     }
     out
-}
-
-fn memory() -> MemorySnapshot {
-    MemorySnapshot {
-        ram_total: 32_000_000_000,
-        ram_available: 9_000_000_000,
-        ram_used: 23_000_000_000,
-        gpus: vec![GpuMemory {
-            name: "GPU".into(),
-            total: 12_000_000_000,
-            used: 7_000_000_000,
-        }],
-        ..MemorySnapshot::default()
-    }
 }
 
 fn loaded(models: &[ModelEntry]) -> Vec<RunningModel> {

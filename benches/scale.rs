@@ -6,6 +6,8 @@
 //! Every state is built with all `/api/show` answers in, as after a start; building
 //! it and the messages is outside the timed loops.
 
+mod shared;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -13,9 +15,9 @@ use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_ma
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use model_orchestrator::app::{self, Msg, State};
 use model_orchestrator::config::Config;
-use model_orchestrator::memory::{GpuMemory, MemorySnapshot};
 use model_orchestrator::ollama::types::TagsResponse;
 use model_orchestrator::ollama::{ModelEntry, RunningModel, ShowResponse};
+use shared::memory;
 
 const FAMILIES: [(&str, &str); 6] = [
     ("llama3.1", "llama"),
@@ -76,20 +78,6 @@ fn show_answer() -> ShowResponse {
     match serde_json::from_str(&text) {
         Ok(s) => s,
         Err(e) => panic!("{path}: {e}"),
-    }
-}
-
-fn memory() -> MemorySnapshot {
-    MemorySnapshot {
-        ram_total: 32_000_000_000,
-        ram_available: 9_000_000_000,
-        ram_used: 23_000_000_000,
-        gpus: vec![GpuMemory {
-            name: "GPU".into(),
-            total: 12_000_000_000,
-            used: 7_000_000_000,
-        }],
-        ..MemorySnapshot::default()
     }
 }
 

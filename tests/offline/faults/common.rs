@@ -188,3 +188,34 @@ fn the_frame_checks_can_fail() {
     assert_no_controls(&buf);
     assert!(catch_unwind(AssertUnwindSafe(|| assert_shows(&buf, "hello"))).is_err());
 }
+
+/// The cursor is on a row of the view and that row is on screen.
+pub fn assert_selection_sane(s: &State) {
+    if s.view.is_empty() {
+        assert_eq!(s.selected, 0);
+        assert_eq!(s.scroll, 0);
+        return;
+    }
+    assert!(
+        s.selected < s.view.len(),
+        "{} of {}",
+        s.selected,
+        s.view.len()
+    );
+    assert!(
+        s.scroll <= s.selected,
+        "scroll {} > {}",
+        s.scroll,
+        s.selected
+    );
+    if let Some(a) = Areas::new(Rect::new(0, 0, s.size.0, s.size.1)) {
+        let rows = usize::from(a.models_body().height.max(1));
+        assert!(
+            s.selected < s.scroll + rows,
+            "selected {} below the {rows} rows from {} at {:?}",
+            s.selected,
+            s.scroll,
+            s.size
+        );
+    }
+}

@@ -11,9 +11,7 @@ use model_orchestrator::app::{Effect, Msg, Request, State, start, update};
 use model_orchestrator::config::Config;
 use model_orchestrator::names::normalize;
 use model_orchestrator::ollama::{ModelEntry, OllamaError, RunningModel};
-use model_orchestrator::ui::layout::Areas;
 use proptest::prelude::*;
-use ratatui::layout::Rect;
 
 use super::common::*;
 use crate::ui_fixtures::*;
@@ -330,26 +328,7 @@ impl Harness {
             "shows in flight"
         );
         // The cursor is on a row, and that row is on screen.
-        if s.view.is_empty() {
-            assert_eq!((s.selected, s.scroll), (0, 0), "empty view");
-        } else {
-            assert!(
-                s.selected < s.view.len(),
-                "{} of {}",
-                s.selected,
-                s.view.len()
-            );
-            assert!(
-                s.scroll <= s.selected,
-                "scroll {} > {}",
-                s.scroll,
-                s.selected
-            );
-            if let Some(a) = Areas::new(Rect::new(0, 0, s.size.0, s.size.1)) {
-                let rows = usize::from(a.models_body().height.max(1));
-                assert!(s.selected < s.scroll + rows, "cursor off screen");
-            }
-        }
+        assert_selection_sane(s);
         assert!(
             s.view.iter().all(|&i| i < s.models.len()),
             "view points past models"

@@ -157,37 +157,6 @@ impl Lcg {
     }
 }
 
-/// The cursor is on a row of the view and that row is on screen.
-fn assert_selection_sane(s: &State) {
-    if s.view.is_empty() {
-        assert_eq!(s.selected, 0);
-        assert_eq!(s.scroll, 0);
-        return;
-    }
-    assert!(
-        s.selected < s.view.len(),
-        "{} of {}",
-        s.selected,
-        s.view.len()
-    );
-    assert!(
-        s.scroll <= s.selected,
-        "scroll {} > {}",
-        s.scroll,
-        s.selected
-    );
-    if let Some(a) = Areas::new(Rect::new(0, 0, s.size.0, s.size.1)) {
-        let rows = usize::from(a.models_body().height.max(1));
-        assert!(
-            s.selected < s.scroll + rows,
-            "selected {} below the {rows} rows from {} at {:?}",
-            s.selected,
-            s.scroll,
-            s.size
-        );
-    }
-}
-
 #[test]
 fn a_resize_storm_between_keys_keeps_the_cursor_on_screen() {
     let mut s = busy();
