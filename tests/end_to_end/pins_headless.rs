@@ -170,6 +170,9 @@ async fn load_failures_are_plain_words() {
 
     let url = sim.url();
     sim.control().set_down(true).await;
+    // A command is a new process: no pooled connection from before the outage
+    // (one of those breaks mid-request instead of being refused).
+    let c = client(&url);
     let err = headless::load(&c, &config, "phi3:mini", LoadOptions::default())
         .await
         .expect_err("down");
